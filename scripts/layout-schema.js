@@ -1,0 +1,137 @@
+// The Xen structs, fields and constants Morgana uses, one entry per public
+// header under /usr/include/xen. Only names and Morgana-side types live here:
+// gcc decides every size and offset (scripts/gen-layouts.js).
+//
+// Field types: u8 u16 u32 u64 i8 i16 i32 i64, an array `u8[]` (length from C),
+// `handle` for a XEN_GUEST_HANDLE (a u64 address), or a struct `@name` / struct array `@name[]` of another struct of the schema.
+// A dotted field name reaches into a nested struct or union (console.domU.mfn).
+
+export default {
+  "xen.h": {
+    constants: [
+      "__HYPERVISOR_set_trap_table", "__HYPERVISOR_mmu_update", "__HYPERVISOR_stack_switch",
+      "__HYPERVISOR_set_callbacks", "__HYPERVISOR_memory_op", "__HYPERVISOR_update_va_mapping",
+      "__HYPERVISOR_set_timer_op", "__HYPERVISOR_xen_version", "__HYPERVISOR_console_io",
+      "__HYPERVISOR_grant_table_op", "__HYPERVISOR_vm_assist", "__HYPERVISOR_iret",
+      "__HYPERVISOR_vcpu_op", "__HYPERVISOR_mmuext_op", "__HYPERVISOR_sched_op",
+      "__HYPERVISOR_callback_op", "__HYPERVISOR_event_channel_op", "__HYPERVISOR_physdev_op",
+      "UVMF_NONE", "UVMF_TLB_FLUSH", "UVMF_INVLPG", "UVMF_LOCAL", "UVMF_ALL",
+      "MMU_NORMAL_PT_UPDATE", "MMU_MACHPHYS_UPDATE",
+      "CONSOLEIO_write", "CONSOLEIO_read",
+      "DOMID_SELF", "DOMID_FIRST_RESERVED", "DOMID_IDLE", "DOMID_INVALID",
+      "SIF_PRIVILEGED", "SIF_INITDOMAIN",
+      "VIRQ_TIMER", "VIRQ_DEBUG", "VIRQ_CONSOLE", "VIRQ_DOM_EXC",
+      "NR_VIRQS", "MAX_GUEST_CMDLINE", "XEN_LEGACY_MAX_VCPUS",
+    ],
+    structs: {
+      start_info: {
+        magic: "u8[]", nr_pages: "u64", shared_info: "u64", flags: "u32",
+        store_mfn: "u64", store_evtchn: "u32",
+        "console.domU.mfn": "u64", "console.domU.evtchn": "u32",
+        "console.dom0.info_off": "u32", "console.dom0.info_size": "u32",
+        pt_base: "u64", nr_pt_frames: "u64", mfn_list: "u64", mod_start: "u64", mod_len: "u64",
+        cmd_line: "i8[]", first_p2m_pfn: "u64", nr_p2m_frames: "u64",
+      },
+      vcpu_time_info: {
+        version: "u32", tsc_timestamp: "u64", system_time: "u64",
+        tsc_to_system_mul: "u32", tsc_shift: "i8", flags: "u8",
+      },
+      vcpu_info: {
+        evtchn_upcall_pending: "u8", evtchn_upcall_mask: "u8", evtchn_pending_sel: "u64",
+        arch: "@arch_vcpu_info", time: "@vcpu_time_info",
+      },
+      arch_vcpu_info: { cr2: "u64" },
+      shared_info: {
+        vcpu_info: "@vcpu_info[]", evtchn_pending: "u64[]", evtchn_mask: "u64[]",
+        wc_version: "u32", wc_sec: "u32", wc_nsec: "u32", wc_sec_hi: "u32",
+      },
+      mmu_update: { ptr: "u64", val: "u64" },
+    },
+  },
+  "event_channel.h": {
+    constants: [
+      "EVTCHNOP_bind_interdomain", "EVTCHNOP_bind_virq", "EVTCHNOP_close", "EVTCHNOP_send",
+      "EVTCHNOP_status", "EVTCHNOP_alloc_unbound", "EVTCHNOP_bind_ipi", "EVTCHNOP_bind_vcpu",
+      "EVTCHNOP_unmask",
+      "EVTCHNSTAT_closed", "EVTCHNSTAT_unbound", "EVTCHNSTAT_interdomain", "EVTCHNSTAT_pirq",
+      "EVTCHNSTAT_virq", "EVTCHNSTAT_ipi",
+    ],
+    structs: {
+      evtchn_alloc_unbound: { dom: "u16", remote_dom: "u16", port: "u32" },
+      evtchn_bind_interdomain: { remote_dom: "u16", remote_port: "u32", local_port: "u32" },
+      evtchn_bind_virq: { virq: "u32", vcpu: "u32", port: "u32" },
+      evtchn_close: { port: "u32" },
+      evtchn_send: { port: "u32" },
+      evtchn_unmask: { port: "u32" },
+      evtchn_status: {
+        dom: "u16", port: "u32", status: "u32", vcpu: "u32",
+        "u.unbound.dom": "u16", "u.interdomain.dom": "u16", "u.interdomain.port": "u32",
+        "u.virq": "u32",
+      },
+    },
+  },
+  "grant_table.h": {
+    constants: [
+      "GNTTABOP_map_grant_ref", "GNTTABOP_unmap_grant_ref", "GNTTABOP_setup_table",
+      "GNTTABOP_dump_table", "GNTTABOP_copy", "GNTTABOP_query_size",
+      "GNTTAB_NR_RESERVED_ENTRIES",
+      "GTF_invalid", "GTF_permit_access", "GTF_accept_transfer", "GTF_transitive", "GTF_type_mask",
+      "GTF_readonly", "GTF_reading", "GTF_writing", "GTF_sub_page",
+      "GNTCOPY_source_gref", "GNTCOPY_dest_gref",
+      "GNTMAP_device_map", "GNTMAP_host_map", "GNTMAP_readonly",
+      "GNTST_okay", "GNTST_general_error", "GNTST_bad_domain", "GNTST_bad_gntref",
+      "GNTST_bad_handle", "GNTST_bad_virt_addr", "GNTST_bad_dev_addr", "GNTST_no_device_space",
+      "GNTST_permission_denied", "GNTST_bad_page", "GNTST_bad_copy_arg", "GNTST_address_too_big",
+      "GNTST_eagain", "GNTST_no_space",
+    ],
+    structs: {
+      grant_entry_v1: { flags: "u16", domid: "u16", frame: "u32" },
+      gnttab_setup_table: { dom: "u16", nr_frames: "u32", status: "i16", frame_list: "handle" },
+      gnttab_query_size: { dom: "u16", nr_frames: "u32", max_nr_frames: "u32", status: "i16" },
+      gnttab_copy: {
+        "source.u.ref": "u32", "source.u.gmfn": "u64", "source.domid": "u16", "source.offset": "u16",
+        "dest.u.ref": "u32", "dest.u.gmfn": "u64", "dest.domid": "u16", "dest.offset": "u16",
+        len: "u16", flags: "u16", status: "i16",
+      },
+      gnttab_map_grant_ref: {
+        host_addr: "u64", flags: "u32", ref: "u32", dom: "u16", status: "i16", handle: "u32",
+        dev_bus_addr: "u64",
+      },
+      gnttab_unmap_grant_ref: { host_addr: "u64", dev_bus_addr: "u64", handle: "u32", status: "i16" },
+    },
+  },
+  "sched.h": {
+    constants: [
+      "SCHEDOP_yield", "SCHEDOP_block", "SCHEDOP_shutdown", "SCHEDOP_poll",
+      "SHUTDOWN_poweroff", "SHUTDOWN_reboot", "SHUTDOWN_suspend", "SHUTDOWN_crash",
+      "SHUTDOWN_watchdog",
+    ],
+    structs: {
+      sched_shutdown: { reason: "u32" },
+      sched_poll: { ports: "handle", nr_ports: "u32", timeout: "u64" },
+    },
+  },
+  "vcpu.h": {
+    constants: [
+      "VCPUOP_initialise", "VCPUOP_up", "VCPUOP_down", "VCPUOP_is_up",
+      "VCPUOP_set_periodic_timer", "VCPUOP_stop_periodic_timer",
+      "VCPUOP_set_singleshot_timer", "VCPUOP_stop_singleshot_timer",
+      "VCPU_SSHOTTMR_future",
+    ],
+    structs: {
+      vcpu_set_singleshot_timer: { timeout_abs_ns: "u64", flags: "u32" },
+    },
+  },
+  "version.h": {
+    constants: ["XENVER_version", "XENVER_extraversion"],
+    structs: {},
+  },
+  "io/console.h": {
+    constants: [],
+    structs: {
+      xencons_interface: {
+        in: "u8[]", out: "u8[]", in_cons: "u32", in_prod: "u32", out_cons: "u32", out_prod: "u32",
+      },
+    },
+  },
+};
