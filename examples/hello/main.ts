@@ -1,0 +1,3 @@
+export function main(): i32 {
+  return 0;
+}
