@@ -126,6 +126,35 @@ export default {
     constants: ["XENVER_version", "XENVER_extraversion"],
     structs: {},
   },
+  "io/xs_wire.h": {
+    constants: [
+      "XS_CONTROL", "XS_DIRECTORY", "XS_READ", "XS_GET_PERMS", "XS_WATCH", "XS_UNWATCH",
+      "XS_TRANSACTION_START", "XS_TRANSACTION_END", "XS_INTRODUCE", "XS_RELEASE",
+      "XS_GET_DOMAIN_PATH", "XS_WRITE", "XS_MKDIR", "XS_RM", "XS_SET_PERMS", "XS_WATCH_EVENT",
+      "XS_ERROR", "XS_IS_DOMAIN_INTRODUCED", "XS_RESUME", "XS_SET_TARGET", "XS_RESET_WATCHES",
+      "XS_DIRECTORY_PART", "XS_TYPE_COUNT", "XS_INVALID",
+      "XS_WATCH_PATH", "XS_WATCH_TOKEN",
+      "XENSTORE_RING_SIZE", "XENSTORE_PAYLOAD_MAX", "XENSTORE_ABS_PATH_MAX", "XENSTORE_REL_PATH_MAX",
+      "XENSTORE_SERVER_FEATURE_RECONNECTION", "XENSTORE_SERVER_FEATURE_ERROR",
+      "XENSTORE_CONNECTED", "XENSTORE_RECONNECT",
+      "XENSTORE_ERROR_NONE", "XENSTORE_ERROR_COMM", "XENSTORE_ERROR_RINGIDX", "XENSTORE_ERROR_PROTO",
+    ],
+    structs: {
+      xsd_sockmsg: { type: "u32", req_id: "u32", tx_id: "u32", len: "u32" },
+      xenstore_domain_interface: {
+        req: "u8[]", rsp: "u8[]", req_cons: "u32", req_prod: "u32", rsp_cons: "u32", rsp_prod: "u32",
+        server_features: "u32", connection: "u32", error: "u32",
+      },
+    },
+  },
+  "io/xenbus.h": {
+    constants: [
+      "XenbusStateUnknown", "XenbusStateInitialising", "XenbusStateInitWait",
+      "XenbusStateInitialised", "XenbusStateConnected", "XenbusStateClosing", "XenbusStateClosed",
+      "XenbusStateReconfiguring", "XenbusStateReconfigured",
+    ],
+    structs: {},
+  },
   "io/console.h": {
     constants: [],
     structs: {
