@@ -122,6 +122,14 @@ export default {
       vcpu_set_singleshot_timer: { timeout_abs_ns: "u64", flags: "u32" },
     },
   },
+  // <xen/errno.h>: hypercalls return these negated (the enum's names carry a XEN_ prefix).
+  "errno.h": {
+    constants: [
+      "XEN_EPERM", "XEN_ENOENT", "XEN_ESRCH", "XEN_EBADF", "XEN_EAGAIN", "XEN_ENOMEM", "XEN_EFAULT",
+      "XEN_EBUSY", "XEN_EEXIST", "XEN_EINVAL", "XEN_ENOSPC", "XEN_ENOSYS", "XEN_ETIME",
+    ],
+    structs: {},
+  },
   "version.h": {
     constants: ["XENVER_version", "XENVER_extraversion"],
     structs: {},
