@@ -80,7 +80,7 @@ export function asyncify(binary: Uint8Array): Uint8Array {
   const mod = binaryen.readBinary(binary);
   try {
     mod.setFeatures(binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.SignExt |
-      binaryen.Features.NontrappingFPToInt | binaryen.Features.BulkMemory);
+      binaryen.Features.NontrappingFPToInt | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt);
     binaryen.setPassArgument("asyncify-imports", "env.block");
     binaryen.setOptimizeLevel(3);
     binaryen.setShrinkLevel(0);

@@ -1,0 +1,8 @@
+// What applications import: `import { println, sleep } from "morgana/runtime"`.
+export { print, println } from "./core/console";
+export { monotonicNs, wallClockNs, formatSeconds, NS_PER_SEC } from "./core/time";
+export { sleep, sleepUntil, schedule, armTimer, cancelTimer, defer } from "./core/sched";
+export { cmdline, cmdlineArg } from "./core/cmdline";
+export { panic } from "./core/panic";
+export { allocPage, allocPages, freePage, freePages, PAGE_SIZE } from "./core/pages";
+export * from "./devices";
