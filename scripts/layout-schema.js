@@ -171,4 +171,33 @@ export default {
       },
     },
   },
+  // ring.h defines no struct of its own: runtime/ring/ takes the shared header from blkif_sring
+  // (the same DEFINE_RING_TYPES header for every ring), and `ring: "u8[]"` measures one slot,
+  // sizeof(union X_sring_entry), as LENGTH_ring.
+  "io/ring.h": {
+    constants: ["XEN_PAGE_SHIFT"],
+    structs: {},
+  },
+  "io/blkif.h": {
+    constants: [],
+    structs: {
+      blkif_sring: {
+        req_prod: "u32", req_event: "u32", rsp_prod: "u32", rsp_event: "u32",
+        "pvt.pvt_pad": "u8[]", __pad: "u8[]", ring: "u8[]",
+      },
+    },
+  },
+  "io/netif.h": {
+    constants: [],
+    structs: {
+      netif_tx_sring: {
+        req_prod: "u32", req_event: "u32", rsp_prod: "u32", rsp_event: "u32",
+        "pvt.pvt_pad": "u8[]", __pad: "u8[]", ring: "u8[]",
+      },
+      netif_rx_sring: {
+        req_prod: "u32", req_event: "u32", rsp_prod: "u32", rsp_event: "u32",
+        "pvt.pvt_pad": "u8[]", __pad: "u8[]", ring: "u8[]",
+      },
+    },
+  },
 };
