@@ -1,0 +1,65 @@
+// The `morgana` command: build a unikernel and run it on the simulator or on Xen.
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { buildApp, BuildError, REPO } from "./build.ts";
+import { parseArgs, UsageError, USAGE, type Options } from "./args.ts";
+import { runOnSim } from "./run-sim.ts";
+import { CliError } from "./errors.ts";
+
+/** Where `run` keeps a build: beside the app, rebuilt when any source is newer. */
+function defaultWasm(appDir: string): string {
+  return join(resolve(appDir), "build", `${basename(resolve(appDir))}.wasm`);
+}
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === "node_modules" || entry.name === "build" || entry.name.startsWith(".")) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
+    else if (entry.name.endsWith(".ts")) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+async function ensureWasm(opts: Options, out: string, always: boolean): Promise<string> {
+  if (!existsSync(opts.appDir) || !statSync(opts.appDir).isDirectory()) {
+    throw new CliError(`${opts.appDir}: no such app folder`);
+  }
+  const sources = [opts.appDir, ...["runtime", "drivers", "net"].map((d) => join(REPO, d))].filter(existsSync);
+  const stale = always || !existsSync(out) || Math.max(...sources.map(newestSource)) > statSync(out).mtimeMs;
+  if (stale) {
+    mkdirSync(resolve(out, ".."), { recursive: true });
+    await buildApp(opts.appDir, out);
+  }
+  return out;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const opts = parseArgs(argv);
+  if (opts.target === "xen") throw new CliError("--target xen: the Xen boot stub is not part of this build yet");
+  if (opts.command === "build") {
+    const out = opts.out ?? defaultWasm(opts.appDir);
+    await ensureWasm(opts, out, true);
+    process.stderr.write(`morgana: built ${out}\n`);
+    return 0;
+  }
+  const wasm = await ensureWasm(opts, opts.out ?? defaultWasm(opts.appDir), false);
+  return runOnSim(wasm, opts);
+}
+
+main(process.argv.slice(2)).then(
+  (status) => process.exit(status),
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`morgana: ${err.message}\n${USAGE}\n`);
+      process.exit(2);
+    }
+    if (err instanceof CliError || err instanceof BuildError) {
+      process.stderr.write(`morgana: ${err.message}\n`);
+      process.exit(err instanceof CliError ? err.status : 1);
+    }
+    process.stderr.write(`morgana: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(70);
+  },
+);

@@ -1,0 +1,36 @@
+// `morgana run --target sim`: boot the unikernel on the simulated hypervisor,
+// stream its console, and exit with its status.
+import { readFileSync } from "node:fs";
+import { Simulator } from "../sim/index.ts";
+import { CliError } from "./errors.ts";
+import { StatusLineFilter } from "./status-line.ts";
+import type { Options } from "./args.ts";
+
+/** Exit status of a run that timed out, as timeout(1) has it. */
+export const TIMEOUT_STATUS = 124;
+/** Exit status of a domain that trapped or crashed. */
+export const CRASH_STATUS = 255;
+
+export async function runOnSim(wasmPath: string, opts: Options): Promise<number> {
+  let wasm: WebAssembly.Module;
+  try {
+    wasm = await WebAssembly.compile(readFileSync(wasmPath));
+  } catch (err) {
+    throw new CliError(`${wasmPath}: not a WebAssembly module (${(err as Error).message})`);
+  }
+  const sim = new Simulator({ seed: opts.seed });
+  const domain = sim.createDomain({ name: "app", wasm, memoryMiB: opts.memoryMiB, cmdline: opts.cmdline });
+  const console = new StatusLineFilter((text) => process.stdout.write(text));
+  domain.onConsole((text) => console.feed(text));
+  try {
+    await sim.run(opts.timeoutSeconds ? { timeoutMs: opts.timeoutSeconds * 1000 } : {});
+  } catch (err) {
+    console.end();
+    throw new CliError(`timeout after ${opts.timeoutSeconds} s (wall clock): ${(err as Error).message}`, TIMEOUT_STATUS);
+  }
+  console.end();
+  const result = domain.result;
+  if (!result) throw new CliError("the domain ended without a result", CRASH_STATUS);
+  if (result.kind === "exit") return result.status & 0xff;
+  throw new CliError(`${result.kind}: ${result.message}`, CRASH_STATUS);
+}
