@@ -1,7 +1,7 @@
 // The Morgana side of test/ring.test.ts: the same operations as ring_diff.c,
 // on runtime/ring/, driven one step at a time by the test.
-// asc routes abort to the core panic (cli/build.ts --use abort=...): it must be compiled in.
-import "morgana/runtime/core/panic";
+// asc routes abort to the core's panic (cli/build.ts --use abort=...): the core comes in through start.
+import "morgana/runtime/start";
 import { FrontRing } from "morgana/runtime/ring/front";
 import { BackRing } from "morgana/runtime/ring/back";
 import { ringBytes, sharedRingInit, RING_IDX } from "morgana/runtime/ring/sring";
