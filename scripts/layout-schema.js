@@ -127,6 +127,9 @@ export default {
     constants: [
       "XEN_EPERM", "XEN_ENOENT", "XEN_ESRCH", "XEN_EBADF", "XEN_EAGAIN", "XEN_ENOMEM", "XEN_EFAULT",
       "XEN_EBUSY", "XEN_EEXIST", "XEN_EINVAL", "XEN_ENOSPC", "XEN_ENOSYS", "XEN_ETIME",
+      // The rest of xs_wire.h's xsd_errors, and the xenstore client's own failures.
+      "XEN_EIO", "XEN_E2BIG", "XEN_EACCES", "XEN_EISDIR", "XEN_EROFS", "XEN_ENOTEMPTY", "XEN_EISCONN",
+      "XEN_EBADMSG", "XEN_ETIMEDOUT",
     ],
     structs: {},
   },
