@@ -182,8 +182,14 @@ export default {
     structs: {},
   },
   "io/blkif.h": {
-    constants: [],
+    constants: ["BLKIF_OP_READ", "BLKIF_OP_WRITE", "BLKIF_RSP_OKAY", "BLKIF_RSP_ERROR", "BLKIF_MAX_SEGMENTS_PER_REQUEST"],
     structs: {
+      blkif_request_segment: { gref: "u32", first_sect: "u8", last_sect: "u8" },
+      blkif_request: {
+        operation: "u8", nr_segments: "u8", handle: "u16", id: "u64", sector_number: "u64",
+        seg: "@blkif_request_segment[]",
+      },
+      blkif_response: { id: "u64", operation: "u8", status: "i16" },
       blkif_sring: {
         req_prod: "u32", req_event: "u32", rsp_prod: "u32", rsp_event: "u32",
         "pvt.pvt_pad": "u8[]", __pad: "u8[]", ring: "u8[]",
