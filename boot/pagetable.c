@@ -1,0 +1,116 @@
+/* Linear memory: the domain's free frames mapped at MEMORY_BASE, read-write and
+   non-executable, by page tables the stub builds and hooks into L4 slot 1.
+   Xen validates every table when the slot is written (xen.h, mmu_update), and
+   a frame becomes a page table only with no writable mapping left: tables are
+   written through one scratch page that is moved away before hooking. */
+#include "stub.h"
+
+#include <xen/memory.h>
+
+#define ENTRIES 512ul
+#define TABLE_FLAGS (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED)
+#define DATA_FLAGS (TABLE_FLAGS | _PAGE_DIRTY | _PAGE_NX)
+
+wasm_rt_memory_t linear_memory;
+
+static xen_pfn_t *p2m;              /* start_info->mfn_list: pfn -> mfn */
+static xen_pfn_t first_linear_pfn;  /* linear page i is pfn first_linear_pfn + i */
+static xen_pfn_t max_mfn;           /* highest mfn the m2p table can look up */
+static char scratch_page[PAGE_SIZE] __attribute__((aligned(4096)));
+
+static xen_pfn_t pfn_of(const void *va) { return (uintptr_t)va >> PAGE_SHIFT; } /* VIRT_BASE 0 */
+
+static void update_va_mapping(uint64_t va, uint64_t pte, const char *what) {
+  if (HYPERCALL3(__HYPERVISOR_update_va_mapping, va, pte, UVMF_INVLPG)) crash(what);
+}
+
+void *map_scratch(xen_pfn_t mfn, bool writable) {
+  uint64_t pte = (mfn << PAGE_SHIFT) | _PAGE_PRESENT | _PAGE_NX | (writable ? _PAGE_RW : 0);
+  update_va_mapping((uintptr_t)scratch_page, pte, "morgana: cannot map the scratch page");
+  return scratch_page;
+}
+
+void unmap_scratch(void) {
+  map_scratch(p2m[pfn_of(scratch_page)], true);
+}
+
+static uint64_t div_up(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+static xen_pfn_t frame_of(xen_pfn_t pfn) {
+  xen_pfn_t mfn = p2m[pfn];
+  if (mfn == ~(xen_pfn_t)0) crash("morgana: a frame of the domain is missing from the p2m");
+  return mfn;
+}
+
+/* Fills the table at pfn with entries[i] = frame(first + i) | flags, i < count. */
+static void write_table(xen_pfn_t pfn, xen_pfn_t first, uint64_t count, uint64_t flags) {
+  /* Frames inside Xen's initial mapping (VIRT_BASE 0: va = pfn << 12) are
+     mapped writable there; -EINVAL means no L1 covers that va: not mapped. */
+  long rc = HYPERCALL3(__HYPERVISOR_update_va_mapping, pfn << PAGE_SHIFT, 0, UVMF_INVLPG);
+  if (rc && rc != -XEN_EINVAL) crash("morgana: cannot unmap a page-table frame");
+  uint64_t *entries = map_scratch(frame_of(pfn), true);
+  for (uint64_t i = 0; i < ENTRIES; i++) entries[i] = i < count ? (frame_of(first + i) << PAGE_SHIFT) | flags : 0;
+}
+
+void linear_memory_init(uint32_t initial_pages, uint32_t maximum_pages) {
+  p2m = (xen_pfn_t *)start_info->mfn_list;
+  struct xen_machphys_mapping m2p;
+  if (HYPERCALL2(__HYPERVISOR_memory_op, XENMEM_machphys_mapping, &m2p))
+    crash("morgana: XENMEM_machphys_mapping failed");
+  max_mfn = m2p.max_mfn;
+
+  /* Free frames follow the bootstrap page tables (xen.h, start-of-day layout);
+     the bootstrap stack after them is dead since _start. */
+  xen_pfn_t first_free = pfn_of((void *)start_info->pt_base) + start_info->nr_pt_frames;
+  uint64_t available = start_info->nr_pages - first_free;
+  uint64_t l1s = div_up(available, ENTRIES), l2s = div_up(l1s, ENTRIES);
+  uint64_t frames = (available - l1s - l2s - 1) & ~(WASM_PAGE_SIZE / PAGE_SIZE - 1);
+  uint64_t pages = frames / (WASM_PAGE_SIZE / PAGE_SIZE);
+  /* wasm_rt_memory_t.size is a u32: 65535 pages at most. */
+  if (maximum_pages > 65535) maximum_pages = 65535;
+  if (pages > maximum_pages) pages = maximum_pages;
+  if (pages < initial_pages) {
+    console_print("morgana: the module needs ");
+    console_dec(initial_pages * 64);
+    console_print(" KiB of linear memory; the domain has ");
+    console_dec(pages * 64);
+    crash(" KiB free");
+  }
+  frames = pages * (WASM_PAGE_SIZE / PAGE_SIZE);
+  l1s = div_up(frames, ENTRIES);
+  l2s = div_up(l1s, ENTRIES);
+  xen_pfn_t l3 = first_free, first_l2 = l3 + 1, first_l1 = first_l2 + l2s;
+  first_linear_pfn = first_l1 + l1s;
+
+  for (uint64_t i = 0; i < l1s; i++)
+    write_table(first_l1 + i, first_linear_pfn + i * ENTRIES, frames - i * ENTRIES, DATA_FLAGS);
+  for (uint64_t i = 0; i < l2s; i++)
+    write_table(first_l2 + i, first_l1 + i * ENTRIES, l1s - i * ENTRIES, TABLE_FLAGS);
+  write_table(l3, first_l2, l2s, TABLE_FLAGS);
+  unmap_scratch();
+
+  /* One update of the live L4: Xen validates the new L3, L2s and L1s. */
+  struct mmu_update hook = {
+      .ptr = ((frame_of(pfn_of((void *)start_info->pt_base)) << PAGE_SHIFT) +
+              8 * ((MEMORY_BASE >> 39) & 511)) | MMU_NORMAL_PT_UPDATE,
+      .val = (frame_of(l3) << PAGE_SHIFT) | TABLE_FLAGS,
+  };
+  if (HYPERCALL4(__HYPERVISOR_mmu_update, &hook, 1, NULL, DOMID_SELF))
+    crash("morgana: Xen refused the linear memory page tables");
+
+  linear_memory.data = (uint8_t *)MEMORY_BASE;
+  linear_memory.max_pages = pages;
+  linear_memory.pages = initial_pages;
+  linear_memory.size = initial_pages * WASM_PAGE_SIZE;
+  memset(linear_memory.data, 0, linear_memory.size); /* wasm memory starts zeroed */
+}
+
+bool linear_frame(xen_pfn_t mfn) {
+  if (mfn > max_mfn) return false;
+  xen_pfn_t pfn = ((const xen_pfn_t *)MACH2PHYS_VIRT_START)[mfn];
+  return pfn - first_linear_pfn < linear_memory.size / PAGE_SIZE && p2m[pfn] == mfn;
+}
+
+xen_pfn_t linear_page_frame(uint64_t offset) {
+  return p2m[first_linear_pfn + offset / PAGE_SIZE];
+}
