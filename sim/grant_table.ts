@@ -1,0 +1,245 @@
+// Grant tables v1 (xen/common/grant_table.c semantics): the granting guest's
+// entries live in its grant frames; acquiring a grant checks and pins it
+// (GTF_reading/GTF_writing set in the guest's entry while in use).
+import { type GuestMemory, PAGE_SIZE, type SpecialFrame } from "./guest_memory.ts";
+import { get, put } from "./layout.ts";
+import {
+  GNTST_bad_copy_arg, GNTST_bad_domain, GNTST_bad_gntref, GNTST_bad_handle, GNTST_bad_page,
+  GNTST_general_error, GNTST_okay, GNTST_permission_denied, GTF_permit_access, GTF_readonly, GTF_reading,
+  GTF_sub_page, GTF_type_mask, GTF_writing, grant_entry_v1,
+} from "./xen/grant_table.ts";
+import { DOMID_SELF } from "./xen/xen.ts";
+
+export const GRANT_ENTRIES_PER_FRAME = PAGE_SIZE / grant_entry_v1.SIZE;
+/** Xen 4.17's default gnttab_max_frames. */
+export const DEFAULT_MAX_GRANT_FRAMES = 64;
+/** Frames a table starts with (the toolstack writes the reserved entries there). */
+const INITIAL_GRANT_FRAMES = 1;
+
+interface Active {
+  /** The domain using the grant (act->domid). */
+  domid: number;
+  mfn: number;
+  readers: number;
+  writers: number;
+}
+
+export class GrantTable {
+  readonly frames: SpecialFrame[] = [];
+  private readonly active = new Map<number, Active>();
+
+  constructor(readonly memory: GuestMemory, readonly maxFrames: number) {
+    this.grow(INITIAL_GRANT_FRAMES);
+  }
+
+  get nrEntries(): number {
+    return this.frames.length * GRANT_ENTRIES_PER_FRAME;
+  }
+
+  /** Grows to `nr` frames (gnttab_grow_table); false beyond the maximum. */
+  grow(nr: number): boolean {
+    if (nr > this.maxFrames) return false;
+    while (this.frames.length < nr) this.frames.push(this.memory.special(`grant-table ${this.frames.length}`));
+    return true;
+  }
+
+  /** The entry's page and offset, wherever its frame lives now. */
+  private entry(ref: number): { view: DataView; at: number } {
+    const frame = this.frames[Math.floor(ref / GRANT_ENTRIES_PER_FRAME)];
+    return { view: this.memory.specialView(frame), at: (ref % GRANT_ENTRIES_PER_FRAME) * grant_entry_v1.SIZE };
+  }
+
+  /** Writes an entry as the toolstack does for the reserved references. */
+  seed(ref: number, domid: number, mfn: number): void {
+    const { view, at } = this.entry(ref);
+    put(view, at, grant_entry_v1.domid, domid);
+    put(view, at, grant_entry_v1.frame, mfn);
+    put(view, at, grant_entry_v1.flags, GTF_permit_access);
+  }
+
+  private updateFlags(ref: number, set: number, clear: number): void {
+    const { view, at } = this.entry(ref);
+    put(view, at, grant_entry_v1.flags, (get(view, at, grant_entry_v1.flags) | set) & ~clear);
+  }
+
+  /**
+   * Pins `ref` for domain `ldomid` (acquire_grant_for_copy / map_grant_ref's
+   * _set_status_v1). Returns a GNTST_* status and, on success, the frame.
+   */
+  acquire(ref: number, ldomid: number, readonly: boolean, mapping: boolean): { status: number; mfn: number } {
+    if (!Number.isInteger(ref) || ref < 0 || ref >= this.nrEntries) return { status: GNTST_bad_gntref, mfn: 0 };
+    let act = this.active.get(ref);
+    if (act && act.domid !== ldomid) return { status: GNTST_general_error, mfn: 0 };
+    if (!act || (!readonly && act.writers === 0)) {
+      const { view, at } = this.entry(ref);
+      const flags = get(view, at, grant_entry_v1.flags);
+      const mask = GTF_type_mask | (mapping ? GTF_sub_page : 0);
+      // Xen answers a wrong domain, a grant not in use and a write to a read-only grant alike.
+      if (!act && ((flags & mask) !== GTF_permit_access || get(view, at, grant_entry_v1.domid) !== ldomid)) {
+        return { status: GNTST_general_error, mfn: 0 };
+      }
+      if (!readonly && flags & GTF_readonly) return { status: GNTST_general_error, mfn: 0 };
+      if (!act) {
+        const mfn = get(view, at, grant_entry_v1.frame);
+        if (!this.memory.frameBytes(mfn)) return { status: GNTST_bad_page, mfn: 0 };
+        act = { domid: ldomid, mfn, readers: 0, writers: 0 };
+        this.active.set(ref, act);
+      }
+      this.updateFlags(ref, GTF_reading | (readonly ? 0 : GTF_writing), 0);
+    }
+    if (readonly) act.readers++;
+    else act.writers++;
+    return { status: GNTST_okay, mfn: act.mfn };
+  }
+
+  /** Drops one pin taken by `acquire`, clearing GTF_writing/GTF_reading when the last goes. */
+  release(ref: number, readonly: boolean): void {
+    const act = this.active.get(ref);
+    if (!act) return;
+    if (readonly) act.readers--;
+    else act.writers--;
+    let clear = 0;
+    if (!readonly && act.writers === 0) clear |= GTF_writing;
+    if (act.readers + act.writers === 0) {
+      clear |= GTF_reading;
+      this.active.delete(ref);
+    }
+    this.updateFlags(ref, 0, clear);
+  }
+
+  /** The pinned frame's bytes as they are now. */
+  frameBytes(mfn: number): Uint8Array {
+    const bytes = this.memory.frameBytes(mfn);
+    if (!bytes) throw new Error(`grant table: pinned frame ${mfn.toString(16)} vanished`);
+    return bytes;
+  }
+}
+
+/** A domain as grant copies see it. */
+export interface GrantDomain {
+  readonly domid: number;
+  readonly mem: GuestMemory;
+  readonly grants: GrantTable;
+}
+
+/** One side of a GNTTABOP_copy: a grant reference of `domid`, or a frame of the caller. */
+export interface CopySide {
+  gref: boolean;
+  /** The reference, or the frame number (gmfn) when `gref` is false. */
+  ref: number;
+  domid: number;
+  offset: number;
+}
+
+/** A buffer a copy reads or writes, claimed for the duration of one op. */
+interface Claimed {
+  bytes: Uint8Array;
+  release(): void;
+}
+
+/** GNTTABOP_copy of one op on behalf of `caller` (gnttab_copy_one): returns its GNTST_* status. */
+export function grantCopy(
+  lookup: (domid: number) => GrantDomain | undefined,
+  caller: GrantDomain,
+  source: CopySide,
+  dest: CopySide,
+  len: number,
+): number {
+  const sd = source.domid === DOMID_SELF ? caller : lookup(source.domid);
+  if (!sd) return GNTST_bad_domain;
+  if (!source.gref && sd !== caller) return GNTST_permission_denied;
+  const dd = dest.domid === DOMID_SELF ? caller : lookup(dest.domid);
+  if (!dd) return GNTST_bad_domain;
+  if (!dest.gref && dd !== caller) return GNTST_permission_denied;
+  const src = claim(sd, source, caller.domid, true);
+  if (typeof src === "number") return src;
+  const dst = claim(dd, dest, caller.domid, false);
+  if (typeof dst === "number") {
+    src.release();
+    return dst;
+  }
+  const status = copyBytes(src.bytes, source.offset, dst.bytes, dest.offset, len);
+  dst.release();
+  src.release();
+  return status;
+}
+
+function claim(d: GrantDomain, side: CopySide, ldomid: number, readonly: boolean): Claimed | number {
+  if (!side.gref) {
+    const bytes = d.mem.frameBytes(side.ref);
+    return bytes ? { bytes, release: () => {} } : GNTST_bad_page;
+  }
+  const { status, mfn } = d.grants.acquire(side.ref, ldomid, readonly, false);
+  if (status !== GNTST_okay) return status;
+  return { bytes: d.grants.frameBytes(mfn), release: () => d.grants.release(side.ref, readonly) };
+}
+
+/** gnttab_copy_buf: a copy never crosses a page boundary. */
+export function copyBytes(src: Uint8Array, srcOffset: number, dst: Uint8Array, dstOffset: number, len: number): number {
+  if (srcOffset + len > PAGE_SIZE || dstOffset + len > PAGE_SIZE) return GNTST_bad_copy_arg;
+  dst.set(src.subarray(srcOffset, srcOffset + len), dstOffset);
+  return GNTST_okay;
+}
+
+/** A backend's mapping of a guest's grant: `bytes()` is the guest's page while it stays mapped. */
+export interface GrantMapping {
+  readonly handle: number;
+  readonly domid: number;
+  readonly ref: number;
+  readonly readonly: boolean;
+  bytes(): Uint8Array;
+}
+
+/** Grant operations of the simulator's domain 0: what backends use (GNTST_* statuses, never throws). */
+export class Dom0Grants {
+  private readonly maps = new Map<number, GrantMapping & { table: GrantTable }>();
+  private nextHandle = 0;
+
+  constructor(private readonly lookup: (domid: number) => GrantDomain | undefined) {}
+
+  /** Copies from `domid`'s granted page at `offset` into `dest` (GNTTABOP_copy, source_gref). */
+  copyFrom(domid: number, ref: number, offset: number, dest: Uint8Array): number {
+    return this.copy(domid, ref, true, (page) => copyBytes(page, offset, dest, 0, dest.length), offset, dest.length);
+  }
+
+  /** Copies `src` into `domid`'s granted page at `offset` (GNTTABOP_copy, dest_gref). */
+  copyTo(domid: number, ref: number, offset: number, src: Uint8Array): number {
+    return this.copy(domid, ref, false, (page) => copyBytes(src, 0, page, offset, src.length), offset, src.length);
+  }
+
+  private copy(domid: number, ref: number, readonly: boolean, op: (page: Uint8Array) => number, offset: number, len: number): number {
+    const d = this.lookup(domid);
+    if (!d) return GNTST_bad_domain;
+    const { status, mfn } = d.grants.acquire(ref, 0, readonly, false);
+    if (status !== GNTST_okay) return status;
+    const result = offset < 0 || offset + len > PAGE_SIZE ? GNTST_bad_copy_arg : op(d.grants.frameBytes(mfn));
+    d.grants.release(ref, readonly);
+    return result;
+  }
+
+  /** GNTTABOP_map_grant_ref for domain 0: on success, a view of the guest's page until `unmap`. */
+  map(domid: number, ref: number, readonly: boolean): { status: number; mapping?: GrantMapping } {
+    const d = this.lookup(domid);
+    if (!d) return { status: GNTST_bad_domain };
+    const { status, mfn } = d.grants.acquire(ref, 0, readonly, true);
+    if (status !== GNTST_okay) return { status };
+    const table = d.grants;
+    const mapping = { handle: this.nextHandle++, domid, ref, readonly, table, bytes: () => table.frameBytes(mfn) };
+    this.maps.set(mapping.handle, mapping);
+    return { status: GNTST_okay, mapping };
+  }
+
+  /** GNTTABOP_unmap_grant_ref for domain 0. */
+  unmap(handle: number): number {
+    const mapping = this.maps.get(handle);
+    if (!mapping) return GNTST_bad_handle;
+    this.maps.delete(handle);
+    mapping.table.release(mapping.ref, mapping.readonly);
+    return GNTST_okay;
+  }
+
+  /** Mappings of a domain that ended are gone (Xen unmaps them when the granter dies). */
+  forget(domid: number): void {
+    for (const [handle, m] of this.maps) if (m.domid === domid) this.maps.delete(handle);
+  }
+}

@@ -1,0 +1,141 @@
+// A domain's linear memory, its machine frames and the special frames
+// (shared_info, console, store, grant table) the guest maps over its pages.
+import { viewOf } from "./layout.ts";
+
+export const PAGE_SIZE = 4096;
+export const PAGE_SHIFT = 12;
+/** Hypercall pointers are this plus a linear offset (runtime/platform.ts). */
+export const MEMORY_BASE = 0x100_0000_0000n;
+/** Frames of domain d are (d << 20) | index: RAM below this index, special frames from it. */
+const FRAMES_PER_DOMAIN = 1 << 20;
+const SPECIAL_INDEX = 1 << 19;
+/** RAM must stay below the special frames' indexes. */
+export const MAX_MEMORY_PAGES = SPECIAL_INDEX;
+
+/** A frame Xen owns on the domain's behalf: backed here until the guest maps it. */
+export class SpecialFrame {
+  readonly backing = new Uint8Array(PAGE_SIZE);
+  /** Linear page it is mapped over, or -1. */
+  mappedAt = -1;
+  /** That page's own RAM contents while the special frame covers it. */
+  saved = new Uint8Array(PAGE_SIZE);
+
+  constructor(readonly mfn: number, readonly name: string) {}
+}
+
+export class GuestMemory {
+  private cachedBuffer: ArrayBuffer | undefined;
+  private cachedBytes = new Uint8Array(0);
+  private cachedView = new DataView(new ArrayBuffer(0));
+  private readonly specials: SpecialFrame[] = [];
+  private readonly coveredPages = new Map<number, SpecialFrame>();
+
+  constructor(readonly memory: WebAssembly.Memory, readonly domid: number) {}
+
+  /** The whole linear memory (fresh after memory.grow detaches the old buffer). */
+  get bytes(): Uint8Array {
+    this.refresh();
+    return this.cachedBytes;
+  }
+
+  get view(): DataView {
+    this.refresh();
+    return this.cachedView;
+  }
+
+  private refresh(): void {
+    if (this.cachedBuffer !== this.memory.buffer) {
+      this.cachedBuffer = this.memory.buffer;
+      this.cachedBytes = new Uint8Array(this.cachedBuffer);
+      this.cachedView = new DataView(this.cachedBuffer);
+    }
+  }
+
+  get size(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  /** The linear offset of guest virtual [va, va + len), or -1 when it leaves linear memory. */
+  linear(va: bigint, len: number): number {
+    const offset = va - MEMORY_BASE;
+    if (offset < 0n || len < 0 || offset + BigInt(len) > BigInt(this.size)) return -1;
+    return Number(offset);
+  }
+
+  ramMfn(page: number): number {
+    return this.domid * FRAMES_PER_DOMAIN + page;
+  }
+
+  /** Allocates a special frame of this domain. */
+  special(name: string): SpecialFrame {
+    const frame = new SpecialFrame(this.domid * FRAMES_PER_DOMAIN + SPECIAL_INDEX + this.specials.length, name);
+    this.specials.push(frame);
+    return frame;
+  }
+
+  /** The frame's bytes where they live now; null if `mfn` is not one of this domain's frames. */
+  frameBytes(mfn: number): Uint8Array | null {
+    if (Math.floor(mfn / FRAMES_PER_DOMAIN) !== this.domid) return null;
+    const index = mfn % FRAMES_PER_DOMAIN;
+    if (index >= SPECIAL_INDEX) {
+      const frame = this.specials[index - SPECIAL_INDEX];
+      return frame ? this.specialBytes(frame) : null;
+    }
+    if (index >= this.size / PAGE_SIZE) return null;
+    return this.coveredPages.get(index)?.saved ?? this.bytes.subarray(index * PAGE_SIZE, (index + 1) * PAGE_SIZE);
+  }
+
+  specialBytes(frame: SpecialFrame): Uint8Array {
+    if (frame.mappedAt < 0) return frame.backing;
+    return this.bytes.subarray(frame.mappedAt * PAGE_SIZE, (frame.mappedAt + 1) * PAGE_SIZE);
+  }
+
+  specialView(frame: SpecialFrame): DataView {
+    return frame.mappedAt < 0 ? viewOf(frame.backing) : viewOf(this.specialBytes(frame));
+  }
+
+  /**
+   * update_va_mapping of linear page `page` to `mfn` (or to nothing when mfn
+   * is null: the page's own frame returns). Returns false when `mfn` cannot
+   * be placed there: wasm linear memory cannot alias one RAM page at another.
+   */
+  map(page: number, mfn: number | null): boolean {
+    const index = mfn === null ? page : mfn % FRAMES_PER_DOMAIN;
+    if (mfn !== null && Math.floor(mfn / FRAMES_PER_DOMAIN) !== this.domid) return false;
+    if (index < SPECIAL_INDEX) {
+      if (index !== page) return false;
+      this.uncover(page);
+      return true;
+    }
+    const frame = this.specials[index - SPECIAL_INDEX];
+    if (!frame) return false;
+    if (frame.mappedAt === page) return true;
+    // Xen would alias the frame at both addresses; one linear page holds it here, so it moves.
+    if (frame.mappedAt >= 0) this.uncover(frame.mappedAt);
+    this.uncover(page);
+    const at = page * PAGE_SIZE;
+    const bytes = this.bytes;
+    frame.saved.set(bytes.subarray(at, at + PAGE_SIZE));
+    bytes.set(frame.backing, at);
+    frame.mappedAt = page;
+    this.coveredPages.set(page, frame);
+    return true;
+  }
+
+  /** Gives `page` its own RAM back; a special frame there keeps its contents in its backing. */
+  private uncover(page: number): void {
+    const frame = this.coveredPages.get(page);
+    if (!frame) return;
+    const at = page * PAGE_SIZE;
+    const bytes = this.bytes;
+    frame.backing.set(bytes.subarray(at, at + PAGE_SIZE));
+    bytes.set(frame.saved, at);
+    frame.mappedAt = -1;
+    this.coveredPages.delete(page);
+  }
+
+  /** Whether `mfn` is a frame this domain owns (RAM inside linear memory, or special). */
+  owns(mfn: number): boolean {
+    return this.frameBytes(mfn) !== null;
+  }
+}

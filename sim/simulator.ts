@@ -1,0 +1,308 @@
+// The simulated hypervisor: domains on one clock and one seeded event queue,
+// the simulator's own domain 0 (event channels, grants, console backend,
+// xenstore attachment point), and the loop that runs it all.
+import { ConsoleBackend } from "./backends/console.ts";
+import { Clock, EventQueue, type Timer } from "./clock.ts";
+import { Dom0Events } from "./dom0.ts";
+import { Domain, type DomainHost } from "./domain.ts";
+import { DEFAULT_MAX_EVTCHNS, EVTCHN_2L_NR_CHANNELS, EventChannelHub, type EvtchnOwner } from "./event_channel.ts";
+import { DEFAULT_MAX_GRANT_FRAMES, Dom0Grants } from "./grant_table.ts";
+import { MAX_MEMORY_PAGES, PAGE_SIZE } from "./guest_memory.ts";
+import { Prng } from "./prng.ts";
+import { VIRTUAL_EPOCH_NS } from "./time.ts";
+
+export interface SimulatorOptions {
+  /** Seeds every random choice (default 1): the same seed replays the same run. */
+  seed?: number;
+  /** Xen system time follows the host's clock instead of virtual time. */
+  realTime?: boolean;
+}
+
+export interface CreateDomainOptions {
+  name: string;
+  wasm: Uint8Array | WebAssembly.Module;
+  /** Default 32. */
+  memoryMiB?: number;
+  cmdline?: string;
+  /** A privileged initial domain: console_io allowed, no console ring or store page. */
+  dom0?: boolean;
+  /** Event channel ports (default 1024, at most 4096: the 2-level ABI). */
+  maxEvtchns?: number;
+  /** Grant table frames (default 64, Xen 4.17's gnttab_max_frames). */
+  maxGrantFrames?: number;
+}
+
+/** What a xenstored gets for each domU: its store page and event channel. */
+export interface StorePageHost {
+  domid: number;
+  name: string;
+  /** The store page as it is now (the guest's mapped page once it mapped it). */
+  page(): Uint8Array;
+  /** Signals the domain's store_evtchn. */
+  notify(): void;
+}
+
+export interface StoreAttachment {
+  /** The domain notified its store_evtchn. */
+  onEvent(): void;
+  /** The domain ended. */
+  release(): void;
+}
+
+const MAX_DOMID = 4095;
+/** In virtual mode, hand the thread back to Node this often (wall clock) so I/O and timeouts run. */
+const YIELD_EVERY_MS = 20;
+
+export class Simulator {
+  readonly realTime: boolean;
+  readonly seed: number;
+  /** Event channels of the simulator's domain 0, for backends. */
+  readonly events: Dom0Events;
+  /** Grant operations on behalf of domain 0, for backends. */
+  readonly grants: Dom0Grants;
+  readonly evtchn: EventChannelHub;
+  private readonly clock: Clock;
+  private readonly queue = new EventQueue();
+  private readonly prng: Prng;
+  private readonly domains = new Map<number, Domain>();
+  private readonly consoles = new Map<number, ConsoleBackend>();
+  private readonly stores = new Map<number, StoreAttachment>();
+  private readonly endListeners: ((d: Domain) => void)[] = [];
+  private readonly ready: Domain[] = [];
+  private readonly host: DomainHost;
+  private storeAttach?: (host: StorePageHost) => StoreAttachment;
+  private nextDomid = 1;
+  private running = false;
+  private inFlight = 0;
+  private poke?: () => void;
+
+  constructor(options: SimulatorOptions = {}) {
+    this.realTime = options.realTime ?? false;
+    this.seed = options.seed ?? 1;
+    this.clock = new Clock(this.realTime);
+    this.prng = new Prng(this.seed);
+    this.evtchn = new EventChannelHub((domid) => this.owner(domid));
+    this.events = new Dom0Events(this.evtchn, this.queue, () => this.now());
+    this.grants = new Dom0Grants((domid) => this.live(domid));
+    const wallclockEpochNs = this.realTime ? BigInt(Date.now()) * 1_000_000n - this.clock.now() : VIRTUAL_EPOCH_NS;
+    this.host = {
+      now: () => this.now(),
+      evtchn: this.evtchn,
+      wallclockEpochNs,
+      at: (time, run) => this.at(time, run),
+      wake: (d) => this.wake(d),
+      ended: (d) => this.ended(d),
+      grantDomain: (domid) => this.live(domid),
+    };
+  }
+
+  /** Xen system time, ns. */
+  now(): bigint {
+    return this.clock.now();
+  }
+
+  /** A seeded random float in [0, 1): backends draw latencies and faults from here. */
+  random(): number {
+    return this.prng.random();
+  }
+
+  /** Runs `run` at system time `time` (now if past). */
+  at(time: bigint, run: () => void): Timer {
+    const timer = this.queue.push(time, run);
+    this.poke?.();
+    return timer;
+  }
+
+  /** Runs `run` `delayNs` from now. */
+  after(delayNs: bigint, run: () => void): Timer {
+    return this.at(this.now() + delayNs, run);
+  }
+
+  /** Backends doing real asynchronous work register it, so a virtual run waits for it instead of declaring a deadlock. */
+  track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight++;
+    const done = () => {
+      this.inFlight--;
+      this.poke?.();
+    };
+    work.then(done, done);
+    return work;
+  }
+
+  /** A domain by id (ended ones included). */
+  domain(domid: number): Domain | undefined {
+    return this.domains.get(domid);
+  }
+
+  /** Plugs a xenstored: called for every domU, present and future, with its store page and channel. */
+  onStorePage(attach: (host: StorePageHost) => StoreAttachment): void {
+    this.storeAttach = attach;
+    for (const d of this.domains.values()) if (d.state !== "ended") this.attachStore(d);
+  }
+
+  /** Called after a domain ended and its console was drained. */
+  onDomainEnd(listener: (d: Domain) => void): void {
+    this.endListeners.push(listener);
+  }
+
+  createDomain(options: CreateDomainOptions): Domain {
+    const name = options.name;
+    if (typeof name !== "string" || name === "") throw new Error("createDomain: a domain needs a name");
+    const memoryMiB = options.memoryMiB ?? 32;
+    if (!Number.isInteger(memoryMiB) || memoryMiB < 1 || memoryMiB * (1 << 20) / PAGE_SIZE > MAX_MEMORY_PAGES) {
+      throw new Error(`${name}: memoryMiB must be a whole number from 1 to ${MAX_MEMORY_PAGES * PAGE_SIZE / (1 << 20)}`);
+    }
+    const maxEvtchns = options.maxEvtchns ?? DEFAULT_MAX_EVTCHNS;
+    if (!Number.isInteger(maxEvtchns) || maxEvtchns < 2 || maxEvtchns > EVTCHN_2L_NR_CHANNELS) {
+      throw new Error(`${name}: maxEvtchns must be from 2 to ${EVTCHN_2L_NR_CHANNELS} (2-level ABI)`);
+    }
+    const maxGrantFrames = options.maxGrantFrames ?? DEFAULT_MAX_GRANT_FRAMES;
+    if (!Number.isInteger(maxGrantFrames) || maxGrantFrames < 1) throw new Error(`${name}: maxGrantFrames must be at least 1`);
+    if (this.nextDomid > MAX_DOMID) throw new Error(`${name}: no domain id left (at most ${MAX_DOMID} domains)`);
+    let module: WebAssembly.Module;
+    let binary: Uint8Array | undefined;
+    if (options.wasm instanceof WebAssembly.Module) module = options.wasm;
+    else {
+      binary = options.wasm;
+      try {
+        module = new WebAssembly.Module(binary as BufferSource);
+      } catch (err) {
+        throw new Error(`${name}: not a valid WebAssembly module: ${(err as Error).message}`);
+      }
+    }
+    const d = new Domain(this.host, {
+      domid: this.nextDomid, name, module, binary, memoryMiB, maxEvtchns, maxGrantFrames,
+      cmdline: options.cmdline ?? "", dom0: options.dom0 ?? false,
+    });
+    this.nextDomid++;
+    this.domains.set(d.domid, d);
+    if (d.consolePage) this.consoles.set(d.domid, new ConsoleBackend(this.events, d));
+    if (this.storeAttach) this.attachStore(d);
+    this.wake(d);
+    return d;
+  }
+
+  /** Console input for a domain: its ring for a domU, CONSOLEIO_read for dom0. */
+  consoleInput(domid: number, text: string): void {
+    const d = this.live(domid);
+    if (!d) throw new Error(`console input: no running domain ${domid}`);
+    const bytes = new TextEncoder().encode(text);
+    const backend = this.consoles.get(domid);
+    if (backend) backend.write(bytes);
+    else d.consoleInput.push(...bytes);
+  }
+
+  private attachStore(d: Domain): void {
+    if (!d.storePage || this.stores.has(d.domid) || !this.storeAttach) return;
+    const port = this.events.bindInterdomain(d.domid, d.storePort);
+    const page = d.storePage;
+    const attachment = this.storeAttach({
+      domid: d.domid,
+      name: d.name,
+      page: () => d.pageBytes(page),
+      notify: () => {
+        if (d.state !== "ended") this.events.notify(port);
+      },
+    });
+    this.stores.set(d.domid, attachment);
+    this.events.onEvent(port, () => attachment.onEvent());
+  }
+
+  private owner(domid: number): EvtchnOwner | undefined {
+    return domid === 0 ? this.events : this.live(domid);
+  }
+
+  private live(domid: number): Domain | undefined {
+    const d = this.domains.get(domid);
+    return d && d.state !== "ended" ? d : undefined;
+  }
+
+  private wake(d: Domain): void {
+    if (d.state !== "blocked" && d.state !== "ready") return;
+    if (d.state === "blocked") d.state = "ready";
+    if (!this.ready.includes(d)) this.ready.push(d);
+    this.poke?.();
+  }
+
+  private ended(d: Domain): void {
+    const i = this.ready.indexOf(d);
+    if (i >= 0) this.ready.splice(i, 1);
+    this.consoles.get(d.domid)?.drain();
+    d.flushConsole();
+    this.evtchn.closeAll(d);
+    this.stores.get(d.domid)?.release();
+    this.stores.delete(d.domid);
+    this.grants.forget(d.domid);
+    for (const listener of this.endListeners) listener(d);
+    this.poke?.();
+  }
+
+  /**
+   * Runs until every domain has ended. `timeoutMs` is wall-clock time: when it
+   * passes, the domains still running end with an error and the promise rejects.
+   */
+  async run(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.running) throw new Error("Simulator.run: already running");
+    this.running = true;
+    const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
+    let lastYield = Date.now();
+    try {
+      for (;;) {
+        const alive = [...this.domains.values()].filter((d) => d.state !== "ended");
+        if (alive.length === 0) return;
+        if (Date.now() >= deadline) {
+          const names = alive.map((d) => `${d.name} (${d.state})`).join(", ");
+          for (const d of alive) d.end({ kind: "error", message: `timed out after ${options.timeoutMs} ms of wall-clock time` });
+          throw new Error(`simulation timed out after ${options.timeoutMs} ms of wall-clock time; still running: ${names}`);
+        }
+        if (this.realTime || Date.now() - lastYield >= YIELD_EVERY_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          lastYield = Date.now();
+        }
+        if (this.runDueEvents()) continue;
+        const next = this.ready.shift();
+        if (next) {
+          next.step();
+          continue;
+        }
+        const event = this.queue.peek();
+        if (event && !this.realTime) {
+          this.clock.advanceTo(event.time);
+          continue;
+        }
+        if (!event && !this.realTime && this.inFlight === 0) {
+          for (const d of alive) d.end({ kind: "error", message: "blocked forever: no timer is set and no event can arrive" });
+          continue;
+        }
+        const waitMs = event ? Number(event.time - this.now()) / 1e6 : Infinity;
+        await this.waitForWork(Math.min(waitMs, deadline - Date.now()));
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Runs every queued event due by now; returns whether any ran. */
+  private runDueEvents(): boolean {
+    let ran = false;
+    for (let event = this.queue.peek(); event && event.time <= this.now(); event = this.queue.peek()) {
+      this.queue.pop()!.run();
+      ran = true;
+    }
+    return ran;
+  }
+
+  private waitForWork(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, Math.max(0, Math.min(ms, 2 ** 31 - 1)));
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.poke = () => {
+        this.poke = undefined;
+        done();
+      };
+    });
+  }
+}
