@@ -14,10 +14,18 @@ export interface XenstoreAttachment {
 }
 
 /**
+ * Turns each message for the domain (a reply or a watch event) into what is really
+ * sent: an adversarial xenstored for tests (bad lengths, ids, types, errors).
+ */
+export type Tamper = (message: Uint8Array) => Uint8Array[];
+
+/**
  * Serves `domid` over its xenstore page. `page` returns the page's bytes as they are
  * now; `notify` signals the domain's end of store_evtchn. dom0 is privileged.
  */
-export function attachXenstore(store: Store, domid: number, page: PageAccess, notify: () => void): XenstoreAttachment {
+export function attachXenstore(
+  store: Store, domid: number, page: PageAccess, notify: () => void, tamper?: Tamper,
+): XenstoreAttachment {
   let connection: Connection;
   const ring = new RingServer(page, notify, {
     message: (msg) => connection.handle(msg),
@@ -26,7 +34,8 @@ export function attachXenstore(store: Store, domid: number, page: PageAccess, no
       connection.transactions.clear();
     },
   });
-  connection = new Connection(store, { domid, privileged: domid === 0 }, (m) => ring.send(m));
+  const send = tamper ? (m: Uint8Array) => tamper(m).forEach((t) => ring.send(t)) : (m: Uint8Array) => ring.send(m);
+  connection = new Connection(store, { domid, privileged: domid === 0 }, send);
   store.introduceDomain(domid, connection);
   return {
     onEvent: () => ring.onEvent(),

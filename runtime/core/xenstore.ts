@@ -1,0 +1,482 @@
+// The xenstore client: xsd_sockmsg requests over the xenstore_domain_interface
+// page that start_info names (io/xs_wire.h), replies matched to requests by
+// req_id, watch events dispatched to handlers from the scheduler loop, and
+// transactions retried on EAGAIN. Nothing the daemon writes is trusted: ring
+// indices, lengths, ids and reply types are checked, and a malformed reply
+// fails only the request it answers. Results are statuses: 0 or a negative
+// Xen errno (xen/errno.h), named by xsErrorName.
+import { start_info, SIF_INITDOMAIN } from "../xen/xen";
+import {
+  XENSTORE_PAYLOAD_MAX, XENSTORE_RING_SIZE, XS_DIRECTORY, XS_ERROR, XS_GET_DOMAIN_PATH, XS_GET_PERMS,
+  XS_MKDIR, XS_READ, XS_RM, XS_SET_PERMS, XS_TRANSACTION_END, XS_TRANSACTION_START, XS_UNWATCH,
+  XS_WATCH, XS_WATCH_EVENT, XS_WRITE, xenstore_domain_interface, xsd_sockmsg,
+} from "../xen/io/xs_wire";
+import {
+  XEN_E2BIG, XEN_EACCES, XEN_EAGAIN, XEN_EBADMSG, XEN_EBUSY, XEN_EEXIST, XEN_EINVAL, XEN_EIO, XEN_EISCONN,
+  XEN_EISDIR, XEN_ENOENT, XEN_ENOMEM, XEN_ENOSPC, XEN_ENOSYS, XEN_ENOTEMPTY, XEN_EPERM, XEN_EROFS, XEN_ETIMEDOUT,
+} from "../xen/errno";
+import { byteRingRead, byteRingWrite } from "../ring/bytering";
+import { bindHandler, EventHandler, evtchnSend } from "./events";
+import { mapFrame } from "./frames";
+import { defer, schedule, Task } from "./sched";
+import { monotonicNs, NS_PER_SEC } from "./time";
+import { START_INFO_OFFSET } from "../platform";
+
+// xs_wire.h's xsd_errors and the Xen errno each stands for; oxenstored's EQUOTA is ENOSPC.
+const ERROR_NAMES: StaticArray<string> = [
+  "EINVAL", "EACCES", "EEXIST", "EISDIR", "ENOENT", "ENOMEM", "ENOSPC", "EIO", "ENOTEMPTY",
+  "ENOSYS", "EROFS", "EBUSY", "EAGAIN", "EISCONN", "E2BIG", "EPERM", "EQUOTA",
+];
+const ERROR_CODES: StaticArray<i32> = [
+  -XEN_EINVAL, -XEN_EACCES, -XEN_EEXIST, -XEN_EISDIR, -XEN_ENOENT, -XEN_ENOMEM, -XEN_ENOSPC, -XEN_EIO,
+  -XEN_ENOTEMPTY, -XEN_ENOSYS, -XEN_EROFS, -XEN_EBUSY, -XEN_EAGAIN, -XEN_EISCONN, -XEN_E2BIG, -XEN_EPERM,
+  -XEN_ENOSPC,
+];
+
+/** The daemon broke the protocol (bad length, type or payload); the request it answered fails. */
+export const XS_EBADMSG: i32 = -XEN_EBADMSG;
+/** No reply within the timeout (xsSetTimeout). */
+export const XS_ETIMEDOUT: i32 = -XEN_ETIMEDOUT;
+
+/** The name of a status this module returned: "ENOENT", "EBADMSG", ... */
+export function xsErrorName(status: i32): string {
+  if (status == XS_EBADMSG) return "EBADMSG";
+  if (status == XS_ETIMEDOUT) return "ETIMEDOUT";
+  for (let i = 0; i < ERROR_CODES.length - 1; i++) if (ERROR_CODES[i] == status) return ERROR_NAMES[i];
+  return status == 0 ? "OK" : `error ${status}`;
+}
+
+/** A request's outcome: `status` 0 or negative; `value` (read) or `list` (directory, perms). */
+export class XsResult {
+  status: i32 = 0;
+  value: string = "";
+  list: Array<string> = new Array<string>();
+  get ok(): bool {
+    return this.status == 0;
+  }
+}
+
+/** Receives the events of one watch (AssemblyScript has no closures). */
+export abstract class XsWatchHandler {
+  /** `path` changed (or the watch was just set: xenstored fires once at once). */
+  abstract onWatch(path: string): void;
+}
+
+/** The body of a transaction: 0 to commit, a negative status to abort with it. Runs again after EAGAIN. */
+export abstract class XsTransactionBody {
+  abstract run(tx: u32): i32;
+}
+
+class Pending {
+  done: bool = false;
+  status: i32 = 0;
+  data: ArrayBuffer = new ArrayBuffer(0);
+  constructor(public type: u32) {}
+}
+
+class Watch {
+  constructor(public path: string, public handler: XsWatchHandler) {}
+}
+
+class WatchEvent {
+  constructor(public path: string, public token: string) {}
+}
+
+const HEADER: u32 = <u32>xsd_sockmsg.SIZE;
+const RING_SIZE: u32 = XENSTORE_RING_SIZE;
+
+let ring: usize = 0;
+let port: u32 = 0;
+let initialised: bool = false;
+// No xenstore (dom0 without a daemon yet) or a ring the daemon corrupted.
+let unavailable: i32 = 0;
+let timeoutNs: u64 = 30 * NS_PER_SEC;
+let nextReqId: u32 = 1;
+let nextToken: u32 = 1;
+let strays: u32 = 0;
+
+const pending = new Map<u32, Pending>();
+const watches = new Map<string, Watch>();
+const events = new Array<WatchEvent>();
+const outgoing = new Array<ArrayBuffer>();
+let outgoingSent: u32 = 0; // bytes of outgoing[0] already in the ring
+
+// The message being received: header, then payload (skipped if over XENSTORE_PAYLOAD_MAX).
+const rxHeader: usize = memory.data(<i32>xsd_sockmsg.SIZE, 4);
+const rxPayload: usize = memory.data(XENSTORE_PAYLOAD_MAX);
+let rxHave: u32 = 0;
+let rxGot: u32 = 0;
+
+class XenstoreEvent extends EventHandler {
+  onEvent(port: u32): void {
+    pump();
+  }
+}
+
+class WatchDispatch extends Task {
+  run(): void {
+    while (events.length) {
+      const e = events.shift();
+      if (watches.has(e.token)) watches.get(e.token).handler.onWatch(e.path);
+    }
+  }
+}
+const dispatch = new WatchDispatch();
+
+/** Maps the store page and binds store_evtchn; a domain without them gets ENOSYS from every call. */
+export function initXenstore(si: usize): void {
+  initialised = true;
+  const mfn = start_info.store_mfn(si);
+  if (mfn == 0 || (start_info.flags(si) & SIF_INITDOMAIN) != 0) {
+    unavailable = -XEN_ENOSYS;
+    return;
+  }
+  ring = mapFrame(mfn, "the xenstore page");
+  port = start_info.store_evtchn(si);
+  bindHandler(port, new XenstoreEvent());
+}
+
+function ensureInit(): i32 {
+  if (!initialised) initXenstore(START_INFO_OFFSET);
+  return unavailable;
+}
+
+/** How long a request waits for its reply (default 30 s). */
+export function xsSetTimeout(ns: u64): void {
+  timeoutNs = ns;
+}
+
+/** Replies that matched no request in flight (dropped), since boot. */
+export function xsStrayReplies(): u32 {
+  return strays;
+}
+
+function fail(status: i32): void {
+  unavailable = status;
+  const ids = pending.keys();
+  for (let i = 0; i < ids.length; i++) complete(pending.get(ids[i]), status);
+  pending.clear();
+}
+
+function complete(p: Pending, status: i32): void {
+  p.status = status;
+  p.done = true;
+}
+
+/** Moves bytes both ways: queued requests out, replies and events in. */
+function pump(): void {
+  if (unavailable) return;
+  let moved = false;
+  while (outgoing.length) {
+    const msg = outgoing[0];
+    const n = byteRingWrite(
+      ring + xenstore_domain_interface.OFFSET_req, RING_SIZE,
+      ring + xenstore_domain_interface.OFFSET_req_prod, ring + xenstore_domain_interface.OFFSET_req_cons,
+      changetype<usize>(msg) + outgoingSent, <u32>msg.byteLength - outgoingSent,
+    );
+    if (n < 0) {
+      fail(-XEN_EIO);
+      return;
+    }
+    if (n == 0) break;
+    moved = true;
+    outgoingSent += <u32>n;
+    if (outgoingSent == <u32>msg.byteLength) {
+      outgoing.shift();
+      outgoingSent = 0;
+    }
+  }
+  while (true) {
+    const inHeader = rxHave < HEADER;
+    const want = inHeader ? HEADER - rxHave : payloadLength() - rxGot;
+    // A payload over the limit is read into the same buffer and thrown away.
+    const dst = inHeader ? rxHeader + rxHave : rxPayload + (oversize() ? 0 : rxGot);
+    const n = byteRingRead(
+      ring + xenstore_domain_interface.OFFSET_rsp, RING_SIZE,
+      ring + xenstore_domain_interface.OFFSET_rsp_prod, ring + xenstore_domain_interface.OFFSET_rsp_cons,
+      dst, oversize() && !inHeader ? min(want, <u32>XENSTORE_PAYLOAD_MAX) : want,
+    );
+    if (n < 0) {
+      fail(-XEN_EIO);
+      return;
+    }
+    if (n == 0 && !(rxHave == HEADER && rxGot == payloadLength())) break;
+    moved = moved || n > 0;
+    if (inHeader) rxHave += <u32>n;
+    else rxGot += <u32>n;
+    if (rxHave == HEADER && rxGot == payloadLength()) {
+      received();
+      rxHave = 0;
+      rxGot = 0;
+    }
+  }
+  // The daemon may wait for room to reply, or for requests.
+  if (moved) evtchnSend(port);
+}
+
+function payloadLength(): u32 {
+  return load<u32>(rxHeader, xsd_sockmsg.OFFSET_len);
+}
+
+function oversize(): bool {
+  return payloadLength() > <u32>XENSTORE_PAYLOAD_MAX;
+}
+
+/** The NUL-terminated strings of the payload; what follows the last NUL is ignored. */
+function payloadStrings(len: u32): Array<string> {
+  const out = new Array<string>();
+  let start: u32 = 0;
+  for (let i: u32 = 0; i < len; i++) {
+    if (load<u8>(rxPayload + i) == 0) {
+      out.push(String.UTF8.decodeUnsafe(rxPayload + start, i - start));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+/** One whole message arrived: complete its request or queue its watch event. */
+function received(): void {
+  const type = load<u32>(rxHeader, xsd_sockmsg.OFFSET_type);
+  const reqId = load<u32>(rxHeader, xsd_sockmsg.OFFSET_req_id);
+  const len = payloadLength();
+  if (type == XS_WATCH_EVENT) {
+    if (oversize()) return;
+    const parts = payloadStrings(len);
+    if (parts.length < 2) return;
+    events.push(new WatchEvent(parts[0], parts[1]));
+    defer(dispatch);
+    return;
+  }
+  if (!pending.has(reqId)) {
+    strays++;
+    return;
+  }
+  const p = pending.get(reqId);
+  pending.delete(reqId);
+  if (oversize()) {
+    complete(p, XS_EBADMSG);
+  } else if (type == XS_ERROR) {
+    const parts = payloadStrings(len);
+    complete(p, parts.length ? errorStatus(parts[0]) : XS_EBADMSG);
+  } else if (type != p.type) {
+    complete(p, XS_EBADMSG);
+  } else {
+    const data = new ArrayBuffer(<i32>len);
+    memory.copy(changetype<usize>(data), rxPayload, len);
+    p.data = data;
+    complete(p, 0);
+  }
+}
+
+function errorStatus(name: string): i32 {
+  for (let i = 0; i < ERROR_NAMES.length; i++) if (ERROR_NAMES[i] == name) return ERROR_CODES[i];
+  return -XEN_EIO;
+}
+
+/** `strings` each NUL-terminated, then `tail` unterminated (a written value). */
+function encode(strings: Array<string>, tail: string | null): ArrayBuffer {
+  let len: i32 = 0;
+  const parts = new Array<ArrayBuffer>();
+  for (let i = 0; i < strings.length; i++) {
+    const b = String.UTF8.encode(strings[i], true);
+    parts.push(b);
+    len += b.byteLength;
+  }
+  if (tail !== null) {
+    const b = String.UTF8.encode(tail, false);
+    parts.push(b);
+    len += b.byteLength;
+  }
+  const out = new ArrayBuffer(len);
+  let at: i32 = 0;
+  for (let i = 0; i < parts.length; i++) {
+    memory.copy(changetype<usize>(out) + at, changetype<usize>(parts[i]), parts[i].byteLength);
+    at += parts[i].byteLength;
+  }
+  return out;
+}
+
+/** Sends one request and waits for its reply. */
+function request(type: u32, tx: u32, payload: ArrayBuffer): Pending {
+  const p = new Pending(type);
+  const down = ensureInit();
+  if (down) {
+    complete(p, down);
+    return p;
+  }
+  if (<u32>payload.byteLength > XENSTORE_PAYLOAD_MAX) {
+    complete(p, -XEN_E2BIG);
+    return p;
+  }
+  while (pending.has(nextReqId)) nextReqId++;
+  const reqId = nextReqId++;
+  const msg = new ArrayBuffer(<i32>HEADER + payload.byteLength);
+  const m = changetype<usize>(msg);
+  store<u32>(m, type, xsd_sockmsg.OFFSET_type);
+  store<u32>(m, reqId, xsd_sockmsg.OFFSET_req_id);
+  store<u32>(m, tx, xsd_sockmsg.OFFSET_tx_id);
+  store<u32>(m, <u32>payload.byteLength, xsd_sockmsg.OFFSET_len);
+  memory.copy(m + HEADER, changetype<usize>(payload), payload.byteLength);
+  pending.set(reqId, p);
+  outgoing.push(msg);
+  pump();
+  const deadline = monotonicNs() + timeoutNs;
+  while (!p.done) {
+    if (monotonicNs() >= deadline) {
+      // A late reply will find no request and be dropped.
+      pending.delete(reqId);
+      complete(p, XS_ETIMEDOUT);
+      break;
+    }
+    schedule(deadline);
+    pump();
+  }
+  return p;
+}
+
+function simple(type: u32, tx: u32, payload: ArrayBuffer): i32 {
+  return request(type, tx, payload).status;
+}
+
+function strings1(a: string): ArrayBuffer {
+  return encode([a], null);
+}
+
+function text(p: Pending): string {
+  return String.UTF8.decodeUnsafe(changetype<usize>(p.data), <usize>p.data.byteLength);
+}
+
+/** The NUL-terminated strings of a reply. */
+function list(p: Pending): Array<string> {
+  const out = new Array<string>();
+  const base = changetype<usize>(p.data);
+  let start = 0;
+  for (let i = 0; i < p.data.byteLength; i++) {
+    if (load<u8>(base + i) == 0) {
+      out.push(String.UTF8.decodeUnsafe(base + start, i - start));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+function result(p: Pending, asList: bool): XsResult {
+  const r = new XsResult();
+  r.status = p.status;
+  if (p.status == 0) {
+    if (asList) r.list = list(p);
+    else r.value = text(p);
+  }
+  return r;
+}
+
+export function xsRead(path: string, tx: u32 = 0): XsResult {
+  return result(request(XS_READ, tx, strings1(path)), false);
+}
+
+export function xsWrite(path: string, value: string, tx: u32 = 0): i32 {
+  return simple(XS_WRITE, tx, encode([path], value));
+}
+
+export function xsMkdir(path: string, tx: u32 = 0): i32 {
+  return simple(XS_MKDIR, tx, strings1(path));
+}
+
+/** Removes `path` and everything below it; removing what is already gone succeeds. */
+export function xsRm(path: string, tx: u32 = 0): i32 {
+  return simple(XS_RM, tx, strings1(path));
+}
+
+/** The names of the children of `path`, in `list`. */
+export function xsDirectory(path: string, tx: u32 = 0): XsResult {
+  return result(request(XS_DIRECTORY, tx, strings1(path)), true);
+}
+
+/** The permissions of `path` ("n0", "r5", "w3", "b7": owner first), in `list`. */
+export function xsGetPerms(path: string, tx: u32 = 0): XsResult {
+  return result(request(XS_GET_PERMS, tx, strings1(path)), true);
+}
+
+export function xsSetPerms(path: string, perms: Array<string>, tx: u32 = 0): i32 {
+  const all = new Array<string>();
+  all.push(path);
+  for (let i = 0; i < perms.length; i++) all.push(perms[i]);
+  return simple(XS_SET_PERMS, tx, encode(all, null));
+}
+
+/** The home of domain `domid` ("/local/domain/<domid>"), in `value`. */
+export function xsGetDomainPath(domid: u32): XsResult {
+  const r = result(request(XS_GET_DOMAIN_PATH, 0, strings1(domid.toString())), false);
+  // The reply is NUL-terminated.
+  if (r.ok && r.value.endsWith("\0")) r.value = r.value.slice(0, r.value.length - 1);
+  return r;
+}
+
+/** Calls `handler` on changes at or below `path` (and once now). */
+export function xsWatch(path: string, handler: XsWatchHandler): i32 {
+  const token = `morgana-${nextToken++}`;
+  watches.set(token, new Watch(path, handler));
+  const status = simple(XS_WATCH, 0, encode([path, token], null));
+  if (status) watches.delete(token);
+  return status;
+}
+
+/** Ends the watch that `handler` has on `path`. */
+export function xsUnwatch(path: string, handler: XsWatchHandler): i32 {
+  const tokens = watches.keys();
+  for (let i = 0; i < tokens.length; i++) {
+    const w = watches.get(tokens[i]);
+    if (w.path == path && w.handler === handler) {
+      watches.delete(tokens[i]);
+      return simple(XS_UNWATCH, 0, encode([path, tokens[i]], null));
+    }
+  }
+  return -XEN_ENOENT;
+}
+
+/** A new transaction's id (positive), or a negative status. */
+export function xsTransactionStart(): i64 {
+  const p = request(XS_TRANSACTION_START, 0, strings1(""));
+  if (p.status) return p.status;
+  const id = parseDecimal(text(p));
+  return id <= 0 ? XS_EBADMSG : id;
+}
+
+/** Commits (EAGAIN if what it read changed meanwhile) or aborts transaction `tx`. */
+export function xsTransactionEnd(tx: u32, commit: bool): i32 {
+  return simple(XS_TRANSACTION_END, tx, strings1(commit ? "T" : "F"));
+}
+
+/** Runs `body` in a transaction, again while the commit fails with EAGAIN (up to `attempts` times). */
+export function xsTransact(body: XsTransactionBody, attempts: i32 = 32): i32 {
+  let status: i32 = -XEN_EAGAIN;
+  for (let i = 0; i < attempts && status == -XEN_EAGAIN; i++) {
+    const tx = xsTransactionStart();
+    if (tx < 0) return <i32>tx;
+    status = body.run(<u32>tx);
+    if (status) {
+      xsTransactionEnd(<u32>tx, false);
+      return status;
+    }
+    status = xsTransactionEnd(<u32>tx, true);
+  }
+  return status;
+}
+
+/**
+ * A decimal number of at most 10 digits up to u32's maximum (a NUL-terminated reply
+ * allowed), or -1: values read from xenstore are checked, never trusted.
+ */
+export function parseDecimal(s: string): i64 {
+  let n: i64 = 0;
+  let len = s.length;
+  if (len > 0 && s.charCodeAt(len - 1) == 0) len--;
+  if (len == 0 || len > 10) return -1;
+  for (let i = 0; i < len; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    n = n * 10 + (c - 48);
+  }
+  return n > <i64>U32.MAX_VALUE ? -1 : n;
+}
