@@ -5,7 +5,8 @@ import { mb, rmb, wmb } from "../platform";
 import { Ring } from "./ring";
 import { OFFSET_req_event, OFFSET_req_prod, OFFSET_rsp_event, OFFSET_rsp_prod, RING_IDX, RING_OVERFLOW } from "./sring";
 
-export class BackRing extends Ring {
+// @ts-ignore: decorator
+@unmanaged export class BackRing extends Ring {
   /** Responses produced, pushed or not. */
   rspProdPvt: RING_IDX = 0;
   /** Requests consumed. */

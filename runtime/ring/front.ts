@@ -7,7 +7,8 @@ import {
   OFFSET_req_event, OFFSET_req_prod, OFFSET_rsp_event, OFFSET_rsp_prod, RING_IDX, RING_OVERFLOW, sharedRingInit,
 } from "./sring";
 
-export class FrontRing extends Ring {
+// @ts-ignore: decorator
+@unmanaged export class FrontRing extends Ring {
   /** Requests produced, pushed or not. */
   reqProdPvt: RING_IDX = 0;
   /** Responses consumed. */
