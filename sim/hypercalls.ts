@@ -210,7 +210,7 @@ function grantTableOp(d: Domain, cmd: number, uop: bigint, count: number): numbe
         const at = base + i * s.SIZE;
         const status = (get(view, at, s.flags) & (gnt.GNTMAP_device_map | gnt.GNTMAP_host_map)) === 0
           ? gnt.GNTST_bad_gntref
-          : d.host.grantDomain(get(view, at, s.dom)) ? gnt.GNTST_general_error : gnt.GNTST_bad_domain;
+          : typeof grantTarget(d, get(view, at, s.dom)) === "number" ? gnt.GNTST_bad_domain : gnt.GNTST_general_error;
         put(view, at, s.status, status);
       }
       return 0;

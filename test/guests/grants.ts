@@ -1,0 +1,84 @@
+// Grant table scenarios: a guest grants pages to domain 0 (the test's backend)
+// and checks the flags Xen sets while they are in use.
+import { cmpxchg16, exit, frame, hypercall, wmb } from "morgana/runtime/platform";
+import {
+  GNTCOPY_dest_gref, GNTTABOP_copy, GNTTABOP_query_size, GNTTABOP_setup_table, GTF_permit_access, GTF_readonly,
+  grant_entry_v1, gnttab_copy, gnttab_query_size, gnttab_setup_table,
+} from "morgana/runtime/xen/grant_table";
+import { DOMID_SELF, __HYPERVISOR_grant_table_op } from "morgana/runtime/xen/xen";
+import { ARG, FOREVER, allocUnbound, args, init, mapFrame, page, print, send, va, waitFor } from "morgana/test/guests/lib";
+
+let table: usize = 0;
+
+function setupTable(frames: u32): i16 {
+  gnttab_setup_table.set_dom(ARG, <u16>DOMID_SELF);
+  gnttab_setup_table.set_nr_frames(ARG, frames);
+  gnttab_setup_table.set_frame_list(ARG, va(ARG + 64));
+  const rc = hypercall(__HYPERVISOR_grant_table_op, GNTTABOP_setup_table, va(ARG), 1, 0, 0);
+  return rc < 0 ? <i16>rc : gnttab_setup_table.status(ARG);
+}
+
+function grant(ref: u32, domid: u32, addr: usize, flags: u32): void {
+  const e = table + ref * grant_entry_v1.SIZE;
+  grant_entry_v1.set_domid(e, <u16>domid);
+  grant_entry_v1.set_frame(e, <u32>frame(addr));
+  wmb();
+  grant_entry_v1.set_flags(e, <u16>flags);
+}
+
+function flagsOf(ref: u32): u16 {
+  return grant_entry_v1.flags(table + ref * grant_entry_v1.SIZE);
+}
+
+/** One GNTTABOP_copy from a frame of `srcDom` (not a grant) into `ref` of domain `dstDom`; returns its status. */
+function copyToGrant(srcDom: u32, srcFrame: u64, dstDom: u32, ref: u32, len: u16): i16 {
+  const op = ARG;
+  gnttab_copy.set_source_u_gmfn(op, srcFrame);
+  gnttab_copy.set_source_domid(op, <u16>srcDom);
+  gnttab_copy.set_source_offset(op, 0);
+  gnttab_copy.set_dest_u_ref(op, ref);
+  gnttab_copy.set_dest_domid(op, <u16>dstDom);
+  gnttab_copy.set_dest_offset(op, 0);
+  gnttab_copy.set_len(op, len);
+  gnttab_copy.set_flags(op, <u16>GNTCOPY_dest_gref);
+  const rc = hypercall(__HYPERVISOR_grant_table_op, GNTTABOP_copy, va(op), 1, 0, 0);
+  return rc < 0 ? <i16>rc : gnttab_copy.status(op);
+}
+
+export function start(startInfo: usize, memoryBase: u64): void {
+  init(startInfo, memoryBase);
+  const self = <u32>I32.parseInt(args()[1]);
+  const other = <u32>I32.parseInt(args()[2]);
+  print("setup " + setupTable(1).toString() + "\n");
+  table = mapFrame(load<u64>(ARG + 64));
+  const data = page();
+  const readonly = page();
+  const mine = page();
+  for (let i = 0; i < 4096; i++) store<u8>(data + i, <u8>(i * 7));
+  grant(8, 0, data, GTF_permit_access);
+  grant(9, 0, readonly, GTF_permit_access | GTF_readonly);
+  grant(10, 5, data, GTF_permit_access);
+  grant(12, self, mine, GTF_permit_access);
+  // The guest's own GNTTABOP_copy: its frame into its own grant, and refused variants.
+  const own = frame(data);
+  print("self copy " + copyToGrant(DOMID_SELF, own, DOMID_SELF, 12, 100).toString() + " byte " + load<u8>(mine + 99).toString() + "\n");
+  print("foreign source " + copyToGrant(other, own, DOMID_SELF, 12, 1).toString() + "\n");
+  print("unowned frame " + copyToGrant(DOMID_SELF, (<u64>7 << 20) | 20, DOMID_SELF, 12, 1).toString() + "\n");
+  print("read-only dest " + copyToGrant(DOMID_SELF, own, DOMID_SELF, 9, 1).toString() + "\n");
+  // Exhaustion: more frames than the table may have.
+  print("setup 65 " + setupTable(65).toString() + "\n");
+  gnttab_query_size.set_dom(ARG, <u16>DOMID_SELF);
+  hypercall(__HYPERVISOR_grant_table_op, GNTTABOP_query_size, va(ARG), 1, 0, 0);
+  print("size " + gnttab_query_size.nr_frames(ARG).toString() + " of " + gnttab_query_size.max_nr_frames(ARG).toString() + "\n");
+  const port = <u32>allocUnbound(0);
+  print("port " + port.toString() + "\n");
+  // Domain 0 maps ref 8 and notifies: the flags say it is in use, so ending access must fail.
+  waitFor(port, FOREVER);
+  const old = cmpxchg16(table + 8 * grant_entry_v1.SIZE, GTF_permit_access, 0);
+  print("mapped flags " + flagsOf(8).toString() + " end access saw " + old.toString() + " data " + String.UTF8.decodeUnsafe(data, 4) + "\n");
+  waitFor(port, FOREVER);
+  const after = cmpxchg16(table + 8 * grant_entry_v1.SIZE, GTF_permit_access, 0);
+  print("unmapped flags before end " + after.toString() + " now " + flagsOf(8).toString() + "\n");
+  send(port);
+  exit(0);
+}
