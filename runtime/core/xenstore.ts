@@ -18,7 +18,7 @@ import {
 import { byteRingRead, byteRingWrite } from "../ring/bytering";
 import { bindHandler, EventHandler, evtchnSend } from "./events";
 import { mapFrame } from "./frames";
-import { defer, schedule, Task } from "./sched";
+import { armTimer, schedule, Timer } from "./sched";
 import { monotonicNs, NS_PER_SEC } from "./time";
 import { START_INFO_OFFSET } from "../platform";
 
@@ -113,8 +113,10 @@ class XenstoreEvent extends EventHandler {
   }
 }
 
-class WatchDispatch extends Task {
-  run(): void {
+// Handlers wait on xenstore themselves, so they run from a timer due at once: the
+// loop's timer queue lets a callback wait (its task queue does not, yet).
+class WatchDispatch extends Timer {
+  fire(now: u64): void {
     while (events.length) {
       const e = events.shift();
       if (watches.has(e.token)) watches.get(e.token).handler.onWatch(e.path);
@@ -245,7 +247,7 @@ function received(): void {
     const parts = payloadStrings(len);
     if (parts.length < 2) return;
     events.push(new WatchEvent(parts[0], parts[1]));
-    defer(dispatch);
+    if (dispatch.slot < 0) armTimer(dispatch, 0);
     return;
   }
   if (!pending.has(reqId)) {
