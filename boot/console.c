@@ -7,12 +7,14 @@
 #include <xen/io/console.h>
 #include <xen/sched.h>
 
-static struct xencons_interface console_ring __attribute__((aligned(4096)));
+/* A whole page: its mapping is replaced by the console ring's frame. */
+static char console_page[PAGE_SIZE] __attribute__((aligned(4096)));
+#define console_ring (*(struct xencons_interface *)console_page)
 
 void console_init(void) {
   if (is_dom0()) return;
   uint64_t pte = (start_info->console.domU.mfn << PAGE_SHIFT) | _PAGE_PRESENT | _PAGE_RW | _PAGE_NX;
-  if (HYPERCALL3(__HYPERVISOR_update_va_mapping, &console_ring, pte, UVMF_INVLPG))
+  if (HYPERCALL3(__HYPERVISOR_update_va_mapping, console_page, pte, UVMF_INVLPG))
     crash("morgana: cannot map the console ring");
 }
 

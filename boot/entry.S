@@ -3,7 +3,9 @@
 #include <xen/elfnote.h>
 #include <xen/xen.h>
 
-#define STACK_SIZE (1 << 20)
+#ifndef MORGANA_STACK_SIZE /* cli/xen-image.ts sizes it with the call depth */
+#error "MORGANA_STACK_SIZE must be defined"
+#endif
 
 .macro ELFNOTE type
 	.pushsection .note.Xen, "a", @note
@@ -137,7 +139,7 @@ boot_stack_guard:	/* unmapped at boot: an overflow faults instead of corrupting 
 	.skip 4096
 	.globl boot_stack
 boot_stack:
-	.skip STACK_SIZE
+	.skip MORGANA_STACK_SIZE
 boot_stack_top:
 
 	.section .note.GNU-stack, "", @progbits

@@ -13,7 +13,8 @@ start_info_t *start_info;
 shared_info_t *shared_info;
 domid_t own_domid;
 
-static shared_info_t shared_info_page __attribute__((aligned(4096)));
+/* A whole page: its mapping is replaced by Xen's shared_info frame. */
+static char shared_info_page[PAGE_SIZE] __attribute__((aligned(4096)));
 static Z_app_instance_t instance;
 extern char boot_stack_guard[];
 
@@ -46,9 +47,9 @@ static void unmap(void *va, const char *what) {
 void stub_main(start_info_t *si) {
   start_info = si;
   uint64_t pte = start_info->shared_info | _PAGE_PRESENT | _PAGE_RW | _PAGE_NX;
-  if (HYPERCALL3(__HYPERVISOR_update_va_mapping, &shared_info_page, pte, UVMF_INVLPG))
+  if (HYPERCALL3(__HYPERVISOR_update_va_mapping, shared_info_page, pte, UVMF_INVLPG))
     crash("morgana: cannot map shared_info");
-  shared_info = &shared_info_page;
+  shared_info = (shared_info_t *)shared_info_page;
   console_init();
   traps_init();
   start_info->cmd_line[MAX_GUEST_CMDLINE - 1] = 0;
