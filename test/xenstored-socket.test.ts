@@ -7,9 +7,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { buildApp } from "../cli/build.ts";
+import { Simulator } from "../sim/index.ts";
 import * as X from "../sim/xen/io/xs_wire.ts";
 import { attachXenstore } from "../sim/xenstore/attach.ts";
-import { XenstoreSocketServer } from "../sim/xenstore/socket.ts";
+import { XenstoreSocketServer, xenstoreSocketHelp } from "../sim/xenstore/socket.ts";
+import { plugXenstore } from "../sim/xenstore/plug.ts";
 import { Store } from "../sim/xenstore/store.ts";
 import { Toolstack } from "../sim/xenstore/toolstack.ts";
 import { MessageReader, type XsMessage, encodeMessage, splitStrings, strings, utf8 } from "../sim/xenstore/wire.ts";
@@ -139,5 +142,31 @@ describe("the xenstored socket with a raw client", () => {
     socket.write(oversize);
     await closed;
     await until(() => server.clients === 0);
+  });
+});
+
+describe("xenstore-utils and a unikernel on the same simulated xenstored", () => {
+  it("shows the unikernel's nodes to xenstore-ls and xenstore-read, and its watch sees xenstore-write", async () => {
+    const wasm = await buildApp("test/apps/xenstore-watch", join(dir, "watch.wasm"));
+    // A real peer is attached: the simulation runs in real time.
+    const sim = new Simulator({ realTime: true });
+    await server.close();
+    const plugged = plugXenstore(sim);
+    server = await XenstoreSocketServer.listen(plugged.store, path);
+    const d = sim.createDomain({ name: "watcher", wasm });
+    const running = sim.run({ timeoutMs: 30_000 });
+    const home = `/local/domain/${d.domid}`;
+    await until(() => [...plugged.store.watchers].some((w) => w.watches.some((x) => x.path === `${home}/data/config`)));
+    expect(xenstoreSocketHelp(path)).toContain(`XENSTORED_PATH=${path} xenstore-ls`);
+    const ls = await tool("xenstore-ls", home);
+    expect(ls.stdout).toMatch(/^name = "watcher"$/m);
+    expect(ls.stdout).toMatch(/^ ready = "1"$/m);
+    expect((await tool("xenstore-read", `${home}/domid`)).stdout).toBe(`${d.domid}\n`);
+    expect((await tool("xenstore-write", `${home}/data/config`, "hello")).code).toBe(0);
+    await until(() => d.console.includes("config: hello"));
+    expect((await tool("xenstore-write", `${home}/data/config`, "stop")).code).toBe(0);
+    await running;
+    expect(d.result).toEqual({ kind: "exit", status: 0 });
+    expect(d.console).toContain("config: hello\nconfig: stop\n");
   });
 });

@@ -196,9 +196,6 @@ const HANDLERS: Record<number, Handler> = {
       const { items } = splitStrings(msg.payload);
       if (items.length < 2) throw new XsError("EINVAL", "set_perms wants a path and at least one permission");
       const [path, ...permTexts] = items;
-      if (!this.caller.privileged && permTexts.length > this.store.quotas.permsPerNode) {
-        throw new XsError("ENOSPC", `${permTexts.length} permissions exceed the quota of ${this.store.quotas.permsPerNode}`);
-      }
       const perms = permTexts.map(parsePerm);
       this.store.setPerms(access, this.caller, this.store.canonicalize(this.caller, path, true), perms);
       return OK;

@@ -7,6 +7,12 @@ import { Connection, type IntroduceHook } from "./connection.ts";
 import type { Store } from "./store.ts";
 import { MessageReader, XsProtocolError } from "./wire.ts";
 
+/** What `morgana run --xenstore-socket PATH` prints: how to point Xen's tools at the simulation. */
+export function xenstoreSocketHelp(path: string): string {
+  return `xenstore: listening on ${path} (the simulation runs in real time)\n` +
+    `xenstore: try  XENSTORED_PATH=${path} xenstore-ls -p   (Debian's xenstore-utils)\n`;
+}
+
 export class XenstoreSocketServer {
   private readonly sockets = new Set<Socket>();
 

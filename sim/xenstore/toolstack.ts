@@ -7,7 +7,7 @@
 import { XenbusStateInitialising } from "../xen/io/xenbus.ts";
 import { PERM_NONE, PERM_READ, type Perm, type Store, implicitPath } from "./store.ts";
 import { Transaction } from "./transaction.ts";
-import { XsError, bytes } from "./wire.ts";
+import { XsError, bytes, utf8 } from "./wire.ts";
 
 // libxl runs in dom0 with full rights.
 const TOOLSTACK = { domid: 0, privileged: true };
@@ -228,7 +228,7 @@ export class Toolstack {
     for (const kind of devices) {
       for (const devid of this.store.nodes.get(`/libxl/${domid}/device/${kind}`)?.children ?? []) {
         const back = this.store.nodes.get(`/libxl/${domid}/device/${kind}/${devid}/backend`);
-        if (back) edit.rm(new TextDecoder().decode(back.value));
+        if (back) edit.rm(utf8(back.value));
       }
     }
     for (const path of [implicitPath(domid), `/vm/${uuid}`, `/libxl/${domid}`]) edit.rm(path);
