@@ -20,7 +20,7 @@ class Recorder extends XsWatchHandler {
   }
 }
 
-/** Increments data/counter; the host changes it behind the first attempt's back. */
+/** Increments data/counter; another domain changes it behind the first attempt's back. */
 class Increment extends XsTransactionBody {
   attempts: i32 = 0;
   run(tx: u32): i32 {
@@ -84,7 +84,9 @@ export function main(): i32 {
   say("abort", xsTransactionEnd(<u32>tx, false));
   say("after abort", xsRead("data/t").status);
   say("unknown transaction", xsRead("data/t", 999).status);
+  // Domain 2 may change the counter; the host writes it as domain 2 during the transaction.
   xsWrite("data/counter", "10");
+  xsSetPerms("data/counter", [`n${me}`, "b2"]);
   const inc = new Increment();
   say("transaction", xsTransact(inc));
   println(`attempts: ${inc.attempts}, counter: ${xsRead("data/counter").value}`);
