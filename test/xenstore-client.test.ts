@@ -49,9 +49,13 @@ class Host implements Watcher {
   readonly caller: Caller = { domid: 0, privileged: true };
   readonly watches: Watch[];
   readonly rewrites: Rewrite[] = [];
+  released = false;
 
   constructor(private readonly store: Store, private readonly domid: number) {
-    this.watches = [{ path: `/local/domain/${domid}/data`, token: "host", prefixLength: 0 }];
+    this.watches = [
+      { path: `/local/domain/${domid}/data`, token: "host", prefixLength: 0 },
+      { path: "@releaseDomain", token: "release", prefixLength: 0 },
+    ];
     store.watchers.add(this);
   }
 
@@ -60,6 +64,7 @@ class Host implements Watcher {
   }
 
   deliver(path: string): void {
+    if (path === "@releaseDomain") this.released = !this.store.isIntroduced(this.domid);
     const node = this.store.nodes.get(path);
     const value = node ? utf8(node.value) : undefined;
     const key = path.slice(`/local/domain/${this.domid}/`.length);
@@ -135,5 +140,9 @@ describe("the xenstore client in a unikernel", () => {
       "last: 1",
       "morgana: exit 0",
     ]);
+    // The domain ended: its nodes are gone and @releaseDomain fired.
+    expect(host!.released).toBe(true);
+    expect(store.nodes.has(`/local/domain/${d.domid}`)).toBe(false);
+    expect(store.nodes.has(`/local/domain/0/backend/console/${d.domid}`)).toBe(false);
   });
 });

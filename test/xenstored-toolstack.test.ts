@@ -108,6 +108,10 @@ describe("toolstack layout", () => {
     for (const path of ["/local/domain/4", `/vm/${UUID}`, "/libxl/4", "/local/domain/0/backend/vbd/4/51728", "/local/domain/0/backend/vif/4/1"]) {
       expect(dom0.error(() => dom0.read(path))).toBe("ENOENT");
     }
-    expect(store.nodes.has("/local/domain/0/backend/console/4/0")).toBe(false);
+    // Emptied parents go too (libxl__xs_path_cleanup), but not what others still use.
+    for (const path of ["/local/domain/0/backend/console/4", "/local/domain/0/backend/vbd/4", "/local/domain/0/backend"]) {
+      expect(store.nodes.has(path)).toBe(false);
+    }
+    expect(dom0.read("/local/domain/0/name")).toBe("Domain-0");
   });
 });

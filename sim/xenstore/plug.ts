@@ -1,6 +1,6 @@
 // Plugs the simulated xenstored into a Simulator: every domU gets the layout
 // `xl` writes for it, then its ring is served (@introduceDomain fires); when the
-// domain ends it is released and its layout removed, as xl destroy does.
+// domain ends its layout is removed and it is released (@releaseDomain fires).
 import type { Simulator } from "../simulator.ts";
 import { type Tamper, type XenstoreAttachment, attachXenstore } from "./attach.ts";
 import { Store } from "./store.ts";
@@ -36,10 +36,11 @@ export function plugXenstore(
     attachments.set(host.domid, attachment);
     return {
       onEvent: () => attachment.onEvent(),
+      // As `xl destroy`: the toolstack removes the domain's nodes, then xenstored sees it gone.
       release: () => {
         attachments.delete(host.domid);
-        attachment.release();
         toolstack.destroyDomain(host.domid, domainUuid(host.domid));
+        attachment.release();
       },
     };
   });

@@ -5,7 +5,7 @@
 // /local/domain/<backend>/backend/<kind>/<domid>/<devid> and libxl's own record
 // under /libxl/<domid>/device/<kind>/<devid> (libxl__device_generic_add).
 import { XenbusStateInitialising } from "../xen/io/xenbus.ts";
-import { PERM_NONE, PERM_READ, type Perm, type Store, implicitPath } from "./store.ts";
+import { PERM_NONE, PERM_READ, type Perm, type Store, implicitPath, parentPath } from "./store.ts";
 import { Transaction } from "./transaction.ts";
 import { XsError, bytes, utf8 } from "./wire.ts";
 
@@ -85,6 +85,16 @@ class Edit {
       this.store.rm(this.tx, TOOLSTACK, path);
     } catch (err) {
       if (!(err instanceof XsError && err.errno === "ENOENT")) throw err;
+    }
+  }
+
+  /** Removes `path`, then each parent left empty (libxl__xs_path_cleanup). */
+  rmWithEmptyParents(path: string): void {
+    this.rm(path);
+    for (let p = parentPath(path); p !== "/"; p = parentPath(p)) {
+      const node = this.tx.read(p);
+      if (!node || node.children.length > 0 || node.value.length > 0) break;
+      this.rm(p);
     }
   }
 
@@ -228,7 +238,7 @@ export class Toolstack {
     for (const kind of devices) {
       for (const devid of this.store.nodes.get(`/libxl/${domid}/device/${kind}`)?.children ?? []) {
         const back = this.store.nodes.get(`/libxl/${domid}/device/${kind}/${devid}/backend`);
-        if (back) edit.rm(utf8(back.value));
+        if (back) edit.rmWithEmptyParents(utf8(back.value));
       }
     }
     for (const path of [implicitPath(domid), `/vm/${uuid}`, `/libxl/${domid}`]) edit.rm(path);
