@@ -31,5 +31,4 @@ export interface GuestExports {
 }
 
 /** asyncify_get_state values (Binaryen's Asyncify pass). */
-export const ASYNCIFY_NORMAL = 0;
 export const ASYNCIFY_UNWINDING = 1;

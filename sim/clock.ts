@@ -34,10 +34,6 @@ export class EventQueue {
   private heap: Entry[] = [];
   private seq = 0;
 
-  get size(): number {
-    return this.heap.length;
-  }
-
   push(time: bigint, run: () => void): Timer {
     const entry: Entry = {
       time, seq: this.seq++, run, cancelled: false,

@@ -1,6 +1,6 @@
 // The simulator's own domain 0 as backends see it: event channels whose
 // notifications call a handler from the event queue (never inside a guest's
-// hypercall), at the time the event was sent.
+// hypercall), `latency()` after the event was sent.
 import type { EventQueue } from "./clock.ts";
 import { XenError } from "./errors.ts";
 import { EventChannels, type EventChannelHub, type EvtchnOwner } from "./event_channel.ts";
@@ -16,7 +16,12 @@ export class Dom0Events implements EvtchnOwner {
   private readonly pending = new Set<number>();
   private readonly queued = new Map<number, { cancel(): void }>();
 
-  constructor(private readonly hub: EventChannelHub, private readonly queue: EventQueue, private readonly now: () => bigint) {}
+  constructor(
+    private readonly hub: EventChannelHub,
+    private readonly queue: EventQueue,
+    private readonly now: () => bigint,
+    private readonly latency: () => bigint,
+  ) {}
 
   /** A port of domain 0 that guest `remoteDomid` may bind (EVTCHNOP_alloc_unbound). */
   allocUnbound(remoteDomid: number): number {
@@ -58,7 +63,7 @@ export class Dom0Events implements EvtchnOwner {
 
   private schedule(port: number): void {
     if (this.queued.has(port)) return;
-    this.queued.set(port, this.queue.push(this.now(), () => {
+    this.queued.set(port, this.queue.push(this.now() + this.latency(), () => {
       this.queued.delete(port);
       this.pending.delete(port);
       this.handlers.get(port)?.();

@@ -100,11 +100,11 @@ export class Domain implements EvtchnOwner {
     this.memory = new WebAssembly.Memory({ initial: minimum, maximum });
     this.mem = new GuestMemory(this.memory, this.domid);
     this.evtchn = new EventChannels(config.maxEvtchns);
-    this.sharedInfo = this.mem.special("shared_info");
+    this.sharedInfo = this.mem.special();
     this.grants = new GrantTable(this.mem, config.maxGrantFrames);
     if (!this.privileged) {
-      this.storePage = this.mem.special("store");
-      this.consolePage = this.mem.special("console");
+      this.storePage = this.mem.special();
+      this.consolePage = this.mem.special();
       // The toolstack's reserved grants: console and xenstore pages, to domain 0.
       this.grants.seed(0, 0, this.consolePage.mfn);
       this.grants.seed(1, 0, this.storePage.mfn);
@@ -126,9 +126,10 @@ export class Domain implements EvtchnOwner {
     }
     const env = {
       memory: this.memory,
-      hypercall: (op: number, a1: bigint, a2: bigint, a3: bigint, a4: bigint, a5: bigint): bigint => {
+      // No hypercall the simulator implements takes a fourth or fifth argument.
+      hypercall: (op: number, a1: bigint, a2: bigint, a3: bigint): bigint => {
         this.stats.hypercalls++;
-        return BigInt(hypercall(this, op >>> 0, [a1, a2, a3, a4, a5].map((a) => BigInt.asUintN(64, a))));
+        return BigInt(hypercall(this, op >>> 0, BigInt.asUintN(64, a1), BigInt.asUintN(64, a2), BigInt.asUintN(64, a3)));
       },
       block: (deadline: bigint) => this.block(BigInt.asUintN(64, deadline)),
       mb: () => {},

@@ -39,7 +39,7 @@ export class GrantTable {
   /** Grows to `nr` frames (gnttab_grow_table); false beyond the maximum. */
   grow(nr: number): boolean {
     if (nr > this.maxFrames) return false;
-    while (this.frames.length < nr) this.frames.push(this.memory.special(`grant-table ${this.frames.length}`));
+    while (this.frames.length < nr) this.frames.push(this.memory.special());
     return true;
   }
 

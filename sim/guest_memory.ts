@@ -20,7 +20,7 @@ export class SpecialFrame {
   /** That page's own RAM contents while the special frame covers it. */
   saved = new Uint8Array(PAGE_SIZE);
 
-  constructor(readonly mfn: number, readonly name: string) {}
+  constructor(readonly mfn: number) {}
 }
 
 export class GuestMemory {
@@ -67,8 +67,8 @@ export class GuestMemory {
   }
 
   /** Allocates a special frame of this domain. */
-  special(name: string): SpecialFrame {
-    const frame = new SpecialFrame(this.domid * FRAMES_PER_DOMAIN + SPECIAL_INDEX + this.specials.length, name);
+  special(): SpecialFrame {
+    const frame = new SpecialFrame(this.domid * FRAMES_PER_DOMAIN + SPECIAL_INDEX + this.specials.length);
     this.specials.push(frame);
     return frame;
   }
@@ -132,10 +132,5 @@ export class GuestMemory {
     bytes.set(frame.saved, at);
     frame.mappedAt = -1;
     this.coveredPages.delete(page);
-  }
-
-  /** Whether `mfn` is a frame this domain owns (RAM inside linear memory, or special). */
-  owns(mfn: number): boolean {
-    return this.frameBytes(mfn) !== null;
   }
 }

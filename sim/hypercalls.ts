@@ -27,8 +27,7 @@ type Field = { readonly offset: number; readonly type: string };
 const SHUTDOWN_NAMES = ["poweroff", "reboot", "suspend", "crash", "watchdog"];
 
 /** Dispatches one hypercall; returns Xen's result (a negative errno on failure). */
-export function hypercall(d: Domain, op: number, args: bigint[]): number {
-  const [a1, a2, a3] = args;
+export function hypercall(d: Domain, op: number, a1: bigint, a2: bigint, a3: bigint): number {
   switch (op) {
     case xen.__HYPERVISOR_update_va_mapping: return updateVaMapping(d, a1, a2, a3);
     case xen.__HYPERVISOR_console_io: return consoleIo(d, Number(a1 & 0xffff_ffffn), Number(a2 & 0xffff_ffffn), a3);

@@ -16,6 +16,8 @@ export interface SimulatorOptions {
   seed?: number;
   /** Xen system time follows the host's clock instead of virtual time. */
   realTime?: boolean;
+  /** Delay of each notification to domain 0's backends, drawn uniformly from [min, max] ns (default [0, 0]). */
+  eventLatencyNs?: [number, number];
 }
 
 export interface CreateDomainOptions {
@@ -82,7 +84,11 @@ export class Simulator {
     this.clock = new Clock(this.realTime);
     this.prng = new Prng(this.seed);
     this.evtchn = new EventChannelHub((domid) => this.owner(domid));
-    this.events = new Dom0Events(this.evtchn, this.queue, () => this.now());
+    const [min, max] = options.eventLatencyNs ?? [0, 0];
+    if (!(Number.isInteger(min) && Number.isInteger(max) && 0 <= min && min <= max)) {
+      throw new Error("Simulator: eventLatencyNs must be whole nanoseconds [min, max] with 0 <= min <= max");
+    }
+    this.events = new Dom0Events(this.evtchn, this.queue, () => this.now(), () => BigInt(min + this.prng.int(max - min + 1)));
     this.grants = new Dom0Grants((domid) => this.live(domid));
     const wallclockEpochNs = this.realTime ? BigInt(Date.now()) * 1_000_000n - this.clock.now() : VIRTUAL_EPOCH_NS;
     this.host = {

@@ -58,6 +58,12 @@ describe("boot", () => {
     expect(d.stats.hypercalls).toBe(3); // two update_va_mapping, one send
   });
 
+  it("implements the atomic imports with their widths", async () => {
+    const { d } = await boot("atomics");
+    // Start 0x80000000ffff0001; each op returns the old value.
+    expect(d.console).toBe("atomics 1 80000000 ffffffff ffffffffffff1234 0 800000ffffff1234 fedcba9876543210\n");
+  });
+
   it("reports Xen 4.17", async () => {
     const { d } = await boot("version");
     expect(d.result).toEqual({ kind: "exit", status: (4 << 16) | 17 });

@@ -1,10 +1,10 @@
 // Event channel scenarios at the hypercall and shared_info level.
 import { exit, fetch_or64 } from "morgana/runtime/platform";
 import { EVTCHNOP_status, evtchn_status } from "morgana/runtime/xen/event_channel";
-import { DOMID_SELF, shared_info, vcpu_info } from "morgana/runtime/xen/xen";
+import { DOMID_SELF, shared_info, start_info, vcpu_info } from "morgana/runtime/xen/xen";
 import {
-  ARG, FOREVER, allocUnbound, args, bindInterdomain, evtchnOp, init, print, scan, send, shared, take, unmask, vcpu0,
-  waitFor,
+  ARG, FOREVER, allocUnbound, args, bindInterdomain, evtchnOp, init, mapFrame, print, scan, send, shared, startInfo, take,
+  unmask, vcpu0, waitFor,
 } from "morgana/test/guests/lib";
 
 function pendingBit(port: u32): u64 {
@@ -74,6 +74,20 @@ export function start(startInfo: usize, memoryBase: u64): void {
     evtchnOp(EVTCHNOP_status);
     print("received " + received.toString() + " status " + evtchn_status.status(ARG).toString() + " dom " + evtchn_status.u_interdomain_dom(ARG).toString() + "\n");
     for (let p = <u32>first; p <= <u32>last; p++) send(p);
+    exit(0);
+  } else if (a[0] == "early") {
+    // Domain 0 notified the store channel before the guest mapped shared_info.
+    scan();
+    print("store event before boot " + (take(start_info.store_evtchn(startInfo)) ? "1" : "0") + "\n");
+    exit(0);
+  } else if (a[0] == "store") {
+    // Talks to whatever serves the store page: writes a byte, notifies, waits for the answer.
+    const port = start_info.store_evtchn(startInfo);
+    const page = mapFrame(start_info.store_mfn(startInfo));
+    store<u8>(page, 42);
+    send(port);
+    waitFor(port, FOREVER);
+    print("store answered " + load<u8>(page + 1).toString() + "\n");
     exit(0);
   } else if (a[0] == "nested") {
     // A loopback pair in one domain: an event raised while another is handled is not lost.

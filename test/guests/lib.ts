@@ -19,8 +19,9 @@ export const FOREVER: u64 = 0xffff_ffff_ffff_ffff;
 export let memoryBase: u64 = 0;
 export let startInfo: usize = 0;
 export let shared: usize = 0;
-let ring: usize = 0;
-let consolePort: u32 = 0;
+/** The console page (domU) and its event channel. */
+export let ring: usize = 0;
+export let consolePort: u32 = 0;
 /** Pages to map special frames over. */
 const PAGES = memory.data(16 * 4096, 4096);
 let nextPage = 0;

@@ -1,11 +1,14 @@
 // The simulator tests' guest: the first word of the command line picks a scenario.
-import { block, exit, hypercall } from "morgana/runtime/platform";
+import { block, cmpxchg32, exit, fetch_and64, fetch_or16, hypercall, xchg16, xchg64 } from "morgana/runtime/platform";
 import { EVTCHNOP_bind_virq, evtchn_bind_virq } from "morgana/runtime/xen/event_channel";
 import {
-  CONSOLEIO_write, VIRQ_TIMER, __HYPERVISOR_console_io, __HYPERVISOR_xen_version, shared_info, start_info, vcpu_info,
+  CONSOLEIO_read, CONSOLEIO_write, VIRQ_TIMER, __HYPERVISOR_console_io, __HYPERVISOR_xen_version, shared_info, start_info, vcpu_info,
   vcpu_time_info,
 } from "morgana/runtime/xen/xen";
-import { ARG, FOREVER, args, bindTimer, evtchnOp, init, now, print, shared, va, vcpu0, waitFor } from "morgana/test/guests/lib";
+import { xencons_interface } from "morgana/runtime/xen/io/console";
+import {
+  ARG, FOREVER, args, bindTimer, consolePort, evtchnOp, init, now, print, ring, send, shared, va, vcpu0, waitFor,
+} from "morgana/test/guests/lib";
 
 export function start(startInfo: usize, memoryBase: u64): void {
   init(startInfo, memoryBase);
@@ -58,6 +61,46 @@ export function start(startInfo: usize, memoryBase: u64): void {
     const timer = <u32>bindTimer();
     waitFor(timer, now() + 1_000_000);
     print("grew " + before.toString() + " to " + memory.size().toString() + " pages, woke at " + now().toString() + "\n");
+    exit(0);
+  } else if (scenario == "stamped") {
+    // Output that outruns the ring: each line says when it was written.
+    const lines = I32.parseInt(a[1]);
+    for (let i = 0; i < lines; i++) print("line " + i.toString() + " at " + now().toString() + "\n");
+    exit(0);
+  } else if (scenario == "echo") {
+    // Reads the console's in ring up to a newline and prints it back.
+    let line = "";
+    while (!line.endsWith("\n")) {
+      waitFor(consolePort, FOREVER);
+      const cons = xencons_interface.in_cons(ring);
+      const prod = xencons_interface.in_prod(ring);
+      for (let i = cons; i != prod; i++) line += String.fromCharCode(load<u8>(xencons_interface.in_(ring, i & 1023)));
+      xencons_interface.set_in_cons(ring, prod);
+      send(consolePort);
+    }
+    print("echo: " + line);
+    exit(0);
+  } else if (scenario == "read") {
+    const n = hypercall(__HYPERVISOR_console_io, CONSOLEIO_read, 64, va(ARG), 0, 0);
+    print("read " + n.toString() + ": " + String.UTF8.decodeUnsafe(ARG, <usize>n) + "\n");
+    exit(0);
+  } else if (scenario == "liar") {
+    // Claims a million bytes in a 2 KiB ring.
+    xencons_interface.set_out_prod(ring, xencons_interface.out_cons(ring) + 1_000_000);
+    send(consolePort);
+    block(FOREVER);
+    exit(0);
+  } else if (scenario == "atomics") {
+    const p = ARG + 64;
+    store<u64>(p, 0x8000_0000_ffff_0001);
+    const x16 = xchg16(p, 0x1234);
+    const c32 = cmpxchg32(p + 4, 0x8000_0000, 0xffff_ffff);
+    const c32miss = cmpxchg32(p + 4, 1, 2);
+    const and64 = fetch_and64(p, 0x0000_00ff_ffff_ffff);
+    const or16 = fetch_or16(p + 6, 0x8000);
+    const x64 = xchg64(p, 0xfedc_ba98_7654_3210);
+    print("atomics " + x16.toString(16) + " " + c32.toString(16) + " " + c32miss.toString(16) + " " + and64.toString(16) + " " +
+      or16.toString(16) + " " + x64.toString(16) + " " + load<u64>(p).toString(16) + "\n");
     exit(0);
   } else if (scenario == "forever") {
     block(FOREVER);

@@ -1,0 +1,103 @@
+// Grant tables: a backend (the simulator's domain 0) copying from and mapping
+// a guest's grants, with Xen 4.17's GNTST_* answers (test/guests/grants.ts).
+import { beforeAll, describe, expect, it } from "vitest";
+import { type GrantMapping, Simulator } from "../sim/index.ts";
+import {
+  GNTST_bad_copy_arg, GNTST_bad_domain, GNTST_bad_gntref, GNTST_bad_handle, GNTST_general_error, GNTST_okay,
+  GTF_permit_access, GTF_reading, GTF_writing,
+} from "../sim/xen/grant_table.ts";
+import { buildGuest } from "./guests/build.ts";
+
+let grants: Uint8Array;
+let probe: Uint8Array;
+beforeAll(async () => {
+  grants = await buildGuest("grants");
+  probe = await buildGuest("probe");
+});
+
+describe("grant tables", () => {
+  it("lets a backend copy and map granted pages, and refuses violations with Xen's status", async () => {
+    const sim = new Simulator();
+    const d = sim.createDomain({ name: "granter", wasm: grants, cmdline: "grants 1 2" });
+    sim.createDomain({ name: "other", wasm: probe, cmdline: "hello other" });
+    const statuses: Record<string, number> = {};
+    const copied = new Uint8Array(16);
+    let port = 0;
+    let mapping: GrantMapping | undefined;
+    d.onConsole((text) => {
+      const m = /^port (\d+)/m.exec(text);
+      if (m) {
+        port = sim.events.bindInterdomain(1, Number(m[1]));
+        const scratch = new Uint8Array(16);
+        statuses.copyFrom = sim.grants.copyFrom(1, 8, 4, copied);
+        statuses.readOnlyDest = sim.grants.copyTo(1, 9, 0, scratch);
+        statuses.wrongDomain = sim.grants.copyFrom(1, 10, 0, scratch);
+        statuses.notInUse = sim.grants.copyFrom(1, 11, 0, scratch);
+        statuses.badRef = sim.grants.copyFrom(1, 1 << 20, 0, scratch);
+        statuses.crossesPage = sim.grants.copyFrom(1, 8, 4090, scratch);
+        statuses.noDomain = sim.grants.copyFrom(9, 8, 0, scratch);
+        statuses.mapReadOnlyForWrite = sim.grants.map(1, 9, false).status;
+        const mapped = sim.grants.map(1, 8, false);
+        statuses.map = mapped.status;
+        mapping = mapped.mapping!;
+        mapping.bytes().set(new TextEncoder().encode("XEN!"));
+        sim.events.notify(port);
+      }
+      if (/^mapped flags/m.test(text)) {
+        statuses.unmap = sim.grants.unmap(mapping!.handle);
+        statuses.unmapAgain = sim.grants.unmap(mapping!.handle);
+        sim.events.notify(port);
+      }
+    });
+    await sim.run({ timeoutMs: 10_000 });
+    expect(d.result).toEqual({ kind: "exit", status: 0 });
+    expect(Array.from(copied)).toEqual(Array.from({ length: 16 }, (_, i) => ((i + 4) * 7) & 0xff));
+    expect(statuses).toEqual({
+      copyFrom: GNTST_okay,
+      // Xen 4.17's _set_status_v1 answers all three with GNTST_general_error.
+      readOnlyDest: GNTST_general_error,
+      wrongDomain: GNTST_general_error,
+      notInUse: GNTST_general_error,
+      badRef: GNTST_bad_gntref,
+      crossesPage: GNTST_bad_copy_arg,
+      noDomain: GNTST_bad_domain,
+      mapReadOnlyForWrite: GNTST_general_error,
+      map: GNTST_okay,
+      unmap: GNTST_okay,
+      unmapAgain: GNTST_bad_handle,
+    });
+    const inUse = GTF_permit_access | GTF_reading | GTF_writing;
+    expect(d.console.split("\n").slice(-4, -1)).toEqual([
+      "port 3",
+      // While mapped: GTF_reading|GTF_writing set in the guest's entry, so its end-access cmpxchg fails; the mapping is its page.
+      `mapped flags ${inUse} end access saw ${inUse} data XEN!`,
+      `unmapped flags before end ${GTF_permit_access} now 0`,
+    ]);
+  });
+
+  it("runs a guest's own GNTTABOP_copy and refuses frames it does not own", async () => {
+    const sim = new Simulator();
+    const d = sim.createDomain({ name: "granter", wasm: grants, cmdline: "grants 1 2" });
+    sim.createDomain({ name: "other", wasm: probe, cmdline: "hello other" });
+    d.onConsole((text) => {
+      const m = /^port (\d+)/m.exec(text);
+      if (m) {
+        const port = sim.events.bindInterdomain(1, Number(m[1]));
+        sim.grants.map(1, 8, true);
+        sim.events.notify(port);
+        sim.after(1_000_000n, () => sim.events.notify(port));
+      }
+    });
+    await sim.run({ timeoutMs: 10_000 });
+    expect(d.console.split("\n").slice(0, 8)).toEqual([
+      "setup 0",
+      `self copy 0 byte ${(99 * 7) & 0xff}`,
+      "foreign source -8", // GNTST_permission_denied: only the local domain may name a frame
+      "unowned frame -9", // GNTST_bad_page
+      "read-only dest -1",
+      "setup 65 -1", // beyond gnttab_max_frames (64): GNTST_general_error
+      "size 1 of 64",
+      "port 3",
+    ]);
+  });
+});
