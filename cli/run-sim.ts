@@ -12,14 +12,14 @@ export const TIMEOUT_STATUS = 124;
 export const CRASH_STATUS = 255;
 
 export async function runOnSim(wasmPath: string, opts: Options): Promise<number> {
-  let wasm: WebAssembly.Module;
-  try {
-    wasm = await WebAssembly.compile(readFileSync(wasmPath));
-  } catch (err) {
-    throw new CliError(`${wasmPath}: not a WebAssembly module (${(err as Error).message})`);
-  }
   const sim = new Simulator({ seed: opts.seed });
-  const domain = sim.createDomain({ name: "app", wasm, memoryMiB: opts.memoryMiB, cmdline: opts.cmdline });
+  let domain;
+  try {
+    // The bytes, not a compiled module: the simulator reads the memory's initial size from them.
+    domain = sim.createDomain({ name: "app", wasm: readFileSync(wasmPath), memoryMiB: opts.memoryMiB, cmdline: opts.cmdline });
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
   const console = new StatusLineFilter((text) => process.stdout.write(text));
   domain.onConsole((text) => console.feed(text));
   try {

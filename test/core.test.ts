@@ -1,0 +1,100 @@
+// The Morgana core on the simulator, through real unikernels: time and timers,
+// event channels, the console ring, memory under the incremental collector,
+// and how a unikernel ends.
+import { describe, expect, it } from "vitest";
+import { runApp } from "./helpers/apps.ts";
+
+describe("time", () => {
+  it("runs hello on virtual time: exact times, far faster than the wall clock", async () => {
+    const run = await runApp("examples/hello");
+    expect(run.console).toBe(
+      "Hello from Morgana\n" +
+        "tick 1: system time 1.000000000 s\n" +
+        "tick 2: system time 2.000000000 s\n" +
+        "tick 3: system time 3.000000000 s\n" +
+        "morgana: exit 0\n",
+    );
+    expect(run.result).toEqual({ kind: "exit", status: 0 });
+    expect(run.wallMs).toBeLessThan(1000);
+    expect(run.sim.now()).toBeGreaterThanOrEqual(3_000_000_000n);
+  });
+
+  it("gives the same console for the same seed", async () => {
+    const a = await runApp("test/apps/timers", { seed: 42 });
+    const b = await runApp("test/apps/timers", { seed: 42 });
+    expect(a.console).toBe(b.console);
+  });
+
+  it("fires timers in deadline order, equal deadlines in arming order, never a cancelled one", async () => {
+    const run = await runApp("test/apps/timers");
+    expect(run.console).toBe(
+      "a at +10000000 ns\nb1 at +20000000 ns\nb2 at +20000000 ns\nc at +30000000 ns\n" +
+        "done at +40000000 ns\nmorgana: exit 0\n",
+    );
+  });
+});
+
+describe("event channels", () => {
+  it("delivers exactly one event on each of 1,200 loopback ports, honours masks, loses none raised in a handler", async () => {
+    const run = await runApp("test/apps/evtchn", { cmdline: "pairs=600", maxEvtchns: 4096 });
+    const lines = run.console.split("\n");
+    expect(lines[0]).toMatch(/^status of \d+: interdomain to port \d+$/);
+    expect(lines.slice(1)).toEqual([
+      "ports 1200: 600 of 600 receivers got exactly one event",
+      "masked: 0 delivered",
+      "unmasked: 1 delivered",
+      "raised in a handler: other port 1, own port 2",
+      "morgana: exit 0",
+      "",
+    ]);
+  });
+
+  it("reports running out of ports (xl's default of 1,024) as an error, not a crash", async () => {
+    const run = await runApp("test/apps/evtchn", { cmdline: "pairs=600" });
+    expect(run.console).toMatch(/^loopback \d+ failed\nmorgana: exit 1\n$/);
+    expect(run.result).toEqual({ kind: "exit", status: 1 });
+  });
+});
+
+describe("console", () => {
+  it("passes 5,000 lines through the 2 KiB ring complete and in order", async () => {
+    const run = await runApp("test/apps/chatty");
+    const lines = run.console.split("\n");
+    expect(lines.length).toBe(5002);
+    for (let i = 0; i < 5000; i++) expect(lines[i]).toBe(`line ${i} ${"-".repeat(i % 70)}|`);
+    expect(lines[5000]).toBe("morgana: exit 0");
+  });
+});
+
+describe("memory", () => {
+  it("keeps memory.size flat while allocating over ten times the domain's memory across 1,200 blocks", async () => {
+    const run = await runApp("test/apps/soak", { memoryMiB: 32, timeoutMs: 120_000 });
+    expect(run.result).toEqual({ kind: "exit", status: 0 });
+    const m = /allocated (\d+) bytes/.exec(run.console);
+    expect(Number(m![1])).toBeGreaterThan(10 * 32 * 1024 * 1024);
+    expect(run.console).toMatch(/pages after warm-up (\d+), at end \1\n/);
+    expect(run.domain.stats.unwinds).toBeGreaterThanOrEqual(1200);
+    expect(run.domain.stats.rewinds).toBe(run.domain.stats.unwinds);
+  }, 180_000);
+});
+
+describe("ending", () => {
+  it("returns main's status", async () => {
+    const run = await runApp("test/apps/crash", { cmdline: "status=7" });
+    expect(run.result).toEqual({ kind: "exit", status: 7 });
+    expect(run.console.endsWith("morgana: exit 7\n")).toBe(true);
+  });
+
+  it("turns a failed assertion into a panic that says where", async () => {
+    const run = await runApp("test/apps/crash", { cmdline: "crash=assert" });
+    expect(run.result).toEqual({ kind: "exit", status: 255 });
+    expect(run.console).toMatch(/morgana: panic: a broken invariant at .*test\/apps\/crash\/main\.ts:\d+:\d+\nmorgana: exit 255\n$/);
+  });
+
+  it("ends a trapping unikernel as a trap", async () => {
+    for (const how of ["oob", "unreachable", "divide"]) {
+      const run = await runApp("test/apps/crash", { cmdline: `crash=${how}` });
+      expect(run.result?.kind, how).toBe("trap");
+    }
+  });
+});
