@@ -150,7 +150,10 @@ export class Domain implements EvtchnOwner {
     try {
       instance = new WebAssembly.Instance(module, { env });
     } catch (err) {
-      throw new Error(`${this.name}: cannot instantiate the module: ${(err as Error).message}`);
+      // The module's start section (top-level code) runs here: a trap or exit in it is an error of createDomain.
+      const result = err instanceof DomainEnd || err instanceof WebAssembly.RuntimeError ? this.describe(err) : undefined;
+      const why = !result ? (err as Error).message : result.kind === "exit" ? `exit(${result.status})` : result.message;
+      throw new Error(`${this.name}: cannot instantiate the module: ${why}`);
     }
     for (const name of REQUIRED_EXPORTS) {
       if (typeof instance.exports[name] !== "function") {

@@ -132,6 +132,18 @@ describe("createDomain and run refuse bad input with one line", () => {
     expect(() => sim.createDomain({ name: "x", wasm })).toThrow("x: the module imports env.seed, which runtime/platform.ts does not provide");
   });
 
+  it("rejects a module built without Asyncify, and one whose start section ends it", async () => {
+    const wabt = await (await import("wabt")).default();
+    const wasm = (text: string) => wabt.parseWat("m.wat", text).toBinary({}).buffer;
+    const sim = new Simulator();
+    const plain = '(module (import "env" "memory" (memory 1)) (func (export "start") (param i32 i64)))';
+    expect(() => sim.createDomain({ name: "plain", wasm: wasm(plain) })).toThrow("plain: the module does not export asyncify_start_unwind (build it with cli/build.ts)");
+    const early = '(module (import "env" "memory" (memory 1)) (import "env" "exit" (func $exit (param i32))) (func $s (call $exit (i32.const 3))) (start $s))';
+    expect(() => sim.createDomain({ name: "early", wasm: wasm(early) })).toThrow("early: cannot instantiate the module: exit(3)");
+    const big = '(module (import "env" "memory" (memory 1000)))';
+    expect(() => sim.createDomain({ name: "big", wasm: wasm(big), memoryMiB: 32 })).toThrow("big: the module needs 64000 KiB of memory at start, the domain has 32 MiB");
+  });
+
   it("rejects a command line longer than MAX_GUEST_CMDLINE - 1", () => {
     const sim = new Simulator();
     expect(() => sim.createDomain({ name: "x", wasm: probe, cmdline: "a".repeat(1024) })).toThrow(/at most 1023 bytes/);
