@@ -2,7 +2,8 @@
 // event channels, the console ring, memory under the incremental collector,
 // and how a unikernel ends.
 import { describe, expect, it } from "vitest";
-import { runApp } from "./helpers/apps.ts";
+import { appWasm, runApp } from "./helpers/apps.ts";
+import { Simulator, type Domain } from "../sim/index.ts";
 
 describe("time", () => {
   it("runs hello on virtual time: exact times, far faster than the wall clock", async () => {
@@ -96,5 +97,22 @@ describe("ending", () => {
       const run = await runApp("test/apps/crash", { cmdline: `crash=${how}` });
       expect(run.result?.kind, how).toBe("trap");
     }
+  });
+});
+
+describe("event channels between two domains", () => {
+  it("connects an unbound port of one domain to another and carries events both ways", async () => {
+    const wasm = await appWasm("test/apps/evtchn-pair");
+    const sim = new Simulator({ seed: 5 });
+    const a = sim.createDomain({ name: "a", wasm, cmdline: "role=a peer=2" });
+    let b: Domain | undefined;
+    a.onConsole((text) => {
+      const m = /port (\d+)/.exec(text);
+      if (m) sim.after(0n, () => void (b = sim.createDomain({ name: "b", wasm, cmdline: `role=b peer=1 port=${m[1]}` })));
+    });
+    await sim.run({ timeoutMs: 30_000 });
+    expect(b?.domid).toBe(2);
+    expect(a.console).toMatch(/^port \d+\na: event from b\nmorgana: exit 0\n$/);
+    expect(b?.console).toBe("b: 1 event on binding\nb: answer from a\nmorgana: exit 0\n");
   });
 });
