@@ -201,7 +201,7 @@ function grantTableOp(d: Domain, cmd: number, uop: bigint, count: number): numbe
       return 0;
     }
     case gnt.GNTTABOP_map_grant_ref: {
-      // One wasm memory cannot show another domain's page: only the simulator's backends map grants.
+      // One wasm memory cannot show another page at an address: only the simulator's backends map grants (as XSM refusing).
       const s = gnt.gnttab_map_grant_ref;
       const base = buffer(d, uop, count * s.SIZE);
       if (base < 0) return -XEN_EFAULT;
@@ -209,7 +209,7 @@ function grantTableOp(d: Domain, cmd: number, uop: bigint, count: number): numbe
         const at = base + i * s.SIZE;
         const status = (get(view, at, s.flags) & (gnt.GNTMAP_device_map | gnt.GNTMAP_host_map)) === 0
           ? gnt.GNTST_bad_gntref
-          : typeof grantTarget(d, get(view, at, s.dom)) === "number" ? gnt.GNTST_bad_domain : gnt.GNTST_general_error;
+          : typeof grantTarget(d, get(view, at, s.dom)) === "number" ? gnt.GNTST_bad_domain : gnt.GNTST_permission_denied;
         put(view, at, s.status, status);
       }
       return 0;

@@ -74,7 +74,9 @@ export class Simulator {
   private readonly host: DomainHost;
   private storeAttach?: (host: StorePageHost) => StoreAttachment;
   private nextDomid = 1;
-  private running = false;
+  private looping = false;
+  /** Domains created and not yet ended. */
+  private running = 0;
   private inFlight = 0;
   private poke?: () => void;
 
@@ -182,6 +184,7 @@ export class Simulator {
     });
     this.nextDomid++;
     this.domains.set(d.domid, d);
+    this.running++;
     if (d.consolePage) this.consoles.set(d.domid, new ConsoleBackend(this.events, d));
     if (this.storeAttach) this.attachStore(d);
     this.wake(d);
@@ -214,6 +217,10 @@ export class Simulator {
     this.events.onEvent(port, () => attachment.onEvent());
   }
 
+  private alive(): Domain[] {
+    return [...this.domains.values()].filter((d) => d.state !== "ended");
+  }
+
   private owner(domid: number): EvtchnOwner | undefined {
     return domid === 0 ? this.events : this.live(domid);
   }
@@ -231,6 +238,7 @@ export class Simulator {
   }
 
   private ended(d: Domain): void {
+    this.running--;
     const i = this.ready.indexOf(d);
     if (i >= 0) this.ready.splice(i, 1);
     this.consoles.get(d.domid)?.drain();
@@ -248,15 +256,15 @@ export class Simulator {
    * passes, the domains still running end with an error and the promise rejects.
    */
   async run(options: { timeoutMs?: number } = {}): Promise<void> {
-    if (this.running) throw new Error("Simulator.run: already running");
-    this.running = true;
+    if (this.looping) throw new Error("Simulator.run: already running");
+    this.looping = true;
     const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
     let lastYield = Date.now();
     try {
       for (;;) {
-        const alive = [...this.domains.values()].filter((d) => d.state !== "ended");
-        if (alive.length === 0) return;
+        if (this.running === 0) return;
         if (Date.now() >= deadline) {
+          const alive = this.alive();
           const names = alive.map((d) => `${d.name} (${d.state})`).join(", ");
           for (const d of alive) d.end({ kind: "error", message: `timed out after ${options.timeoutMs} ms of wall-clock time` });
           throw new Error(`simulation timed out after ${options.timeoutMs} ms of wall-clock time; still running: ${names}`);
@@ -277,14 +285,14 @@ export class Simulator {
           continue;
         }
         if (!event && !this.realTime && this.inFlight === 0) {
-          for (const d of alive) d.end({ kind: "error", message: "blocked forever: no timer is set and no event can arrive" });
+          for (const d of this.alive()) d.end({ kind: "error", message: "blocked forever: no timer is set and no event can arrive" });
           continue;
         }
         const waitMs = event ? Number(event.time - this.now()) / 1e6 : Infinity;
         await this.waitForWork(Math.min(waitMs, deadline - Date.now()));
       }
     } finally {
-      this.running = false;
+      this.looping = false;
     }
   }
 

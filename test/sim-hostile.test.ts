@@ -52,7 +52,7 @@ describe("hostile guests", () => {
       "bind_interdomain no domain": ESRCH,
       "bind_interdomain not offered": EINVAL,
       "alloc_unbound for domain 0": EPERM,
-      "map_grant_ref": -1, // GNTST_general_error: one wasm memory cannot show another page
+      "map_grant_ref": -8, // GNTST_permission_denied: one wasm memory cannot show another page
     });
     expect(d.result).toEqual({ kind: "exit", status: 0 });
   });
