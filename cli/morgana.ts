@@ -5,10 +5,11 @@ import { buildApp, BuildError, REPO } from "./build.ts";
 import { parseArgs, UsageError, USAGE, type Options } from "./args.ts";
 import { runOnSim } from "./run-sim.ts";
 import { CliError } from "./errors.ts";
+import { buildImage, runImage } from "./target-xen.ts";
 
 /** Where `run` keeps a build: beside the app, rebuilt when any source is newer. */
-function defaultWasm(appDir: string): string {
-  return join(resolve(appDir), "build", `${basename(resolve(appDir))}.wasm`);
+function defaultOut(appDir: string, ext: "wasm" | "xen"): string {
+  return join(resolve(appDir), "build", `${basename(resolve(appDir))}.${ext}`);
 }
 
 function newestSource(dir: string): number {
@@ -37,15 +38,19 @@ async function ensureWasm(opts: Options, out: string, always: boolean): Promise<
 
 async function main(argv: string[]): Promise<number> {
   const opts = parseArgs(argv);
-  if (opts.target === "xen") throw new CliError("--target xen: the Xen boot stub is not part of this build yet");
-  if (opts.command === "build") {
-    const out = opts.out ?? defaultWasm(opts.appDir);
-    await ensureWasm(opts, out, true);
-    process.stderr.write(`morgana: built ${out}\n`);
+  const build = opts.command === "build";
+  if (opts.target === "sim") {
+    const wasm = await ensureWasm(opts, opts.out ?? defaultOut(opts.appDir, "wasm"), build);
+    if (!build) return runOnSim(wasm, opts);
+    process.stderr.write(`morgana: built ${wasm}\n`);
     return 0;
   }
-  const wasm = await ensureWasm(opts, opts.out ?? defaultWasm(opts.appDir), false);
-  return runOnSim(wasm, opts);
+  const wasm = await ensureWasm(opts, defaultOut(opts.appDir, "wasm"), build);
+  const image = opts.out ?? defaultOut(opts.appDir, "xen");
+  const config = buildImage(wasm, image, opts);
+  if (!build) return runImage(image, opts);
+  process.stderr.write(`morgana: built ${image} and ${config}\n`);
+  return 0;
 }
 
 main(process.argv.slice(2)).then(
