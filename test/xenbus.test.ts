@@ -31,7 +31,10 @@ class Backend implements Watcher {
   private round = 0;
   private closingForGood = false;
 
-  constructor(private readonly sim: Simulator, private readonly store: Store, private readonly front: string, private readonly back: string) {
+  constructor(
+    private readonly sim: Simulator, private readonly store: Store, private readonly front: string, private readonly back: string,
+    private readonly refuse = false,
+  ) {
     this.watches = [{ path: `${front}/state`, token: "backend", prefixLength: 0 }];
     store.watchers.add(this);
   }
@@ -51,8 +54,8 @@ class Backend implements Watcher {
     if (f === "3") {
       this.round++;
       this.seen.push(`ring-ref=${this.read(`${this.front}/ring-ref`)} event-channel=${/^\d+$/.test(this.read(`${this.front}/event-channel`) ?? "") ? "n" : "?"}`);
-      // First time: the backend gives up half-way through the handshake.
-      if (this.round === 1) this.setState(5);
+      // First time (every time if refusing): the backend gives up half-way through the handshake.
+      if (this.round === 1 || this.refuse) this.setState(5);
       else {
         this.store.write(this.store.global, this.caller, `${this.back}/feature-x`, bytes("7"));
         this.setState(4);
@@ -64,10 +67,9 @@ class Backend implements Watcher {
       this.closingForGood = true;
       this.setState(5);
     }
-    if (f === "6") {
-      this.setState(6);
-      if (!this.closingForGood) this.sim.after(MS, () => this.setState(2));
-    }
+    if (f === "6") this.setState(6);
+    // As Linux's backends: a frontend starting over after a close gets InitWait again.
+    if (f === "1" && this.read(`${this.back}/state`) === "6" && !this.closingForGood) this.setState(2);
   }
 
   shutdown(): void {}
@@ -99,5 +101,21 @@ describe("xenbus frontend state machine", () => {
       "morgana: exit 0",
     ]);
     expect(backend.seen.filter((s) => s.startsWith("ring-ref"))).toEqual(Array(3).fill("ring-ref=8 event-channel=n"));
+  });
+
+  it("gives up with EIO when the backend breaks off every handshake", async () => {
+    const sim = new Simulator();
+    const { store, toolstack } = plugXenstore(sim);
+    const d = sim.createDomain({ name: "xenbus", wasm, cmdline: "refused" });
+    toolstack.addVif(d.domid, { devid: 0, mac: "00:16:3e:00:00:01" });
+    const backend = new Backend(sim, store, `/local/domain/${d.domid}/device/vif/0`, `/local/domain/0/backend/vif/${d.domid}/0`, true);
+    sim.after(MS, () => backend.setState(2));
+    await sim.run({ timeoutMs: 30_000 });
+    expect(d.console.trim().split("\n").slice(2)).toEqual([
+      "connect: EIO",
+      "driver: setup, publish, teardown, setup, publish, teardown, setup, publish, teardown",
+      "states: 3,6,1,3,6,1,3,6; backend 6",
+      "morgana: exit 0",
+    ]);
   });
 });

@@ -2,20 +2,25 @@
 // backend's XenbusState through a watch, and walk the frontend's own state
 // (io/xenbus.h) the way Linux's frontends do: on InitWait set up and publish the
 // rings in a transaction, on Connected read the backend's features, on Closing
-// or Closed tear down and go Closed, and connect again when the backend comes
-// back to InitWait. Every value the backend or toolstack wrote is checked.
+// or Closed tear down and go Closed. Once both ends are Closed the frontend
+// starts over (Initialising), which is what Linux's backends wait for before
+// offering InitWait again; a backend that keeps breaking the handshake off makes
+// the device fail. Every value the backend or toolstack wrote is checked.
 import {
   XenbusStateClosed, XenbusStateClosing, XenbusStateConnected, XenbusStateInitialised, XenbusStateInitialising,
   XenbusStateInitWait, XenbusStateReconfigured, XenbusStateUnknown,
 } from "../xen/io/xenbus";
 import { DOMID_FIRST_RESERVED } from "../xen/xen";
-import { XEN_EINVAL } from "../xen/errno";
+import { XEN_EINVAL, XEN_EIO } from "../xen/errno";
 import { schedule } from "./sched";
 import { monotonicNs } from "./time";
 import {
   parseDecimal, XS_ETIMEDOUT, xsDirectory, XsResult, xsRead, xsTransact, XsTransactionBody, xsUnwatch,
   xsWatch, XsWatchHandler, xsWrite,
 } from "./xenstore";
+
+/** Handshakes in a row a backend may break off before the frontend gives up. */
+export const MAX_ABORTED_HANDSHAKES: i32 = 3;
 
 /** What a frontend driver does at each step of the handshake. */
 export abstract class XenbusDriver {
@@ -81,6 +86,8 @@ export class XenbusDevice extends XsWatchHandler {
   // The state machine blocks on xenstore: a watch event meanwhile is handled after it, not inside it.
   private busy: bool = false;
   private again: bool = false;
+  // Handshakes the backend broke off in a row: after MAX_ABORTED_HANDSHAKES the device fails with EIO.
+  private aborted: i32 = 0;
 
   constructor(type: string, id: string, public driver: XenbusDriver) {
     super();
@@ -156,14 +163,25 @@ export class XenbusDevice extends XsWatchHandler {
           return false;
         }
         this.up = true;
+        this.aborted = 0;
         this.connections++;
         if (this.state != XenbusStateConnected) this.switchState(XenbusStateConnected);
         return true;
       }
       return false;
     }
+    if (this.state == XenbusStateClosed) {
+      // Linux's backends wait in Closed for their frontend to start over, then go InitWait.
+      if (b != XenbusStateClosed) return false;
+      if (this.aborted >= MAX_ABORTED_HANDSHAKES) {
+        this.fail(-XEN_EIO);
+        return false;
+      }
+      return this.switchState(XenbusStateInitialising) == 0;
+    }
     // Closing, Closed, or a backend that vanished or reads as Unknown.
-    if (this.state == XenbusStateClosed || (!this.ready && this.state == XenbusStateInitialising)) return false;
+    if (!this.ready && this.state == XenbusStateInitialising) return false;
+    if (!this.up) this.aborted++;
     this.disconnect();
     this.switchState(XenbusStateClosed);
     return true;
@@ -200,7 +218,7 @@ export class XenbusDevice extends XsWatchHandler {
   private fail(status: i32): void {
     this.status = status;
     this.disconnect();
-    this.switchState(XenbusStateClosed);
+    if (this.state != XenbusStateClosed) this.switchState(XenbusStateClosed);
   }
 
   /** Writes this frontend's state; 0 or a negative status. */

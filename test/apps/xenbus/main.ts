@@ -1,7 +1,8 @@
 // A frontend on xenbus against a backend the test plays in dom0: it closes once
-// mid-handshake and once while connected, then the frontend closes cleanly.
+// mid-handshake and once while connected, then the frontend closes cleanly
+// (with `refused`: the backend breaks off every handshake).
 // Prints the driver's calls and the frontend's states; test/xenbus.test.ts checks them.
-import { monotonicNs, println, sleep } from "morgana/runtime";
+import { cmdlineArg, monotonicNs, println, sleep } from "morgana/runtime";
 import { evtchnAllocUnbound, evtchnClose } from "morgana/runtime/core/events";
 import { XenbusDevice, xenbusDevices, XenbusDriver } from "morgana/runtime/core/xenbus";
 import { xsErrorName } from "morgana/runtime/core/xenstore";
@@ -38,6 +39,12 @@ export function main(): i32 {
   const dev = new XenbusDevice("vif", "0", driver);
   println(`open: ${xsErrorName(dev.open())}, backend ${dev.backend} (domain ${dev.backendId})`);
   println(`connect: ${xsErrorName(dev.waitConnected(monotonicNs() + 5 * SECOND))}`);
+  // A backend that breaks every handshake off: the device gives up.
+  if (cmdlineArg("refused") !== null) {
+    println(`driver: ${driver.log.join(", ")}`);
+    println(`states: ${dev.history.join(",")}; backend ${dev.backendState}`);
+    return 0;
+  }
   const deadline = monotonicNs() + 5 * SECOND;
   while (dev.connections < 2 && monotonicNs() < deadline) sleep(1_000_000);
   println(`connections: ${dev.connections}`);
