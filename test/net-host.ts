@@ -1,8 +1,9 @@
 // Runs test/apps/net-harness in Node: the stack without a hypervisor. The
 // imports it reaches are the clock (vcpu_time_info at shared_info 0, moved by
 // `block` to its deadline: virtual time), console_io (a panic's message) and exit.
+import asc from "assemblyscript/dist/asc.js";
 import { join } from "node:path";
-import { compile, REPO } from "../cli/build.ts";
+import { abiFlags, asyncify, compile, REPO } from "../cli/build.ts";
 import { shared_info, vcpu_info, vcpu_time_info } from "../sim/xen/xen.ts";
 
 const SYSTEM_TIME = shared_info.vcpu_info.offset + vcpu_info.time.offset + vcpu_time_info.system_time.offset;
@@ -10,6 +11,8 @@ const HYPERVISOR_console_io = 18;
 
 export interface Harness {
   memory: WebAssembly.Memory;
+  /** Heap blocks allocated so far (only counted in a harness built with rtrace). */
+  allocations(): number;
   bytes(): Uint8Array;
   now(): bigint;
   inputBuffer(): number;
@@ -36,20 +39,37 @@ export interface Harness {
   pairLog(i: number): number;
 }
 
-let binary: Uint8Array | undefined;
+const ENTRY = join(REPO, "test/apps/net-harness/harness.ts");
+const binaries = new Map<boolean, Promise<Uint8Array>>();
 
-/** Builds the harness once per test file. */
-export async function harnessBinary(): Promise<Uint8Array> {
-  binary ??= await compile({
-    entries: [join(REPO, "test/apps/net-harness/harness.ts")],
-    outFile: join(REPO, "build/test/net-harness.wasm"),
-  });
+/** Builds the harness once per test file; with `rtrace`, AssemblyScript's allocator reports every allocation. */
+function harnessBinary(rtrace: boolean): Promise<Uint8Array> {
+  let binary = binaries.get(rtrace);
+  if (!binary) {
+    binary = rtrace ? compileTraced() : compile({ entries: [ENTRY], outFile: join(REPO, "build/test/net-harness.wasm") });
+    binaries.set(rtrace, binary);
+  }
   return binary;
 }
 
+async function compileTraced(): Promise<Uint8Array> {
+  const out: Record<string, Uint8Array | string> = {};
+  let diagnostics = "";
+  const { error } = await asc.main([ENTRY, "--outFile", "module.wasm", ...abiFlags(), "--use", "ASC_RTRACE=1"], {
+    stdout: { write: (s: string) => void (diagnostics += s) },
+    stderr: { write: (s: string) => void (diagnostics += s) },
+    writeFile: (name: string, contents: Uint8Array | string) => void (out[name] = contents),
+  });
+  if (error) throw new Error(`net harness (rtrace): ${diagnostics}`);
+  return asyncify(out["module.wasm"] as Uint8Array);
+}
+
 /** A fresh instance: its own memory, stack and clock at 0. */
-export async function loadHarness(): Promise<Harness> {
-  const module = new WebAssembly.Module(await harnessBinary());
+export async function loadHarness(rtrace = false): Promise<Harness> {
+  const module = new WebAssembly.Module(await harnessBinary(rtrace));
+  let allocations = 0;
+  // rtrace also reports every load and store (onload, onstore: the pointer passes through).
+  const rtraceImports: Record<string, unknown> = { onalloc: () => void allocations++, onvisit: () => 1 };
   const memory = new WebAssembly.Memory({ initial: 64, maximum: 4096 });
   const view = () => new DataView(memory.buffer);
   let console = "";
@@ -69,12 +89,14 @@ export async function loadHarness(): Promise<Harness> {
       throw new Error(`net harness: exit ${status}: ${console.trim()}`);
     },
   };
-  for (const { name, kind } of WebAssembly.Module.imports(module)) {
-    if (kind === "function" && !(name in env)) env[name] = () => { throw new Error(`net harness: unexpected call to env.${name}`); };
+  for (const { module: from, name, kind } of WebAssembly.Module.imports(module)) {
+    if (from === "rtrace" && !(name in rtraceImports)) rtraceImports[name] = (ptr: number) => ptr;
+    if (from === "env" && kind === "function" && !(name in env)) env[name] = () => { throw new Error(`net harness: unexpected call to env.${name}`); };
   }
-  const { exports } = new WebAssembly.Instance(module, { env: env as WebAssembly.ModuleImports });
+  const { exports } = new WebAssembly.Instance(module, { env: env as WebAssembly.ModuleImports, rtrace: rtraceImports as WebAssembly.ModuleImports });
   return {
     ...(exports as unknown as Harness),
+    allocations: () => allocations,
     memory,
     bytes: () => new Uint8Array(memory.buffer),
     now: () => view().getBigUint64(SYSTEM_TIME, true),
