@@ -181,7 +181,7 @@ export function copyBytes(src: Uint8Array, srcOffset: number, dst: Uint8Array, d
   return GNTST_okay;
 }
 
-/** A backend's mapping of a guest's grant: `bytes()` is the guest's page while it stays mapped. */
+/** A backend's mapping of a guest's grant: `bytes()` is the guest's page until `unmap`, even after the guest ended (the mapping holds the page, as in Xen). */
 export interface GrantMapping {
   readonly handle: number;
   readonly domid: number;
@@ -236,10 +236,5 @@ export class Dom0Grants {
     this.maps.delete(handle);
     mapping.table.release(mapping.ref, mapping.readonly);
     return GNTST_okay;
-  }
-
-  /** Mappings of a domain that ended are gone (Xen unmaps them when the granter dies). */
-  forget(domid: number): void {
-    for (const [handle, m] of this.maps) if (m.domid === domid) this.maps.delete(handle);
   }
 }

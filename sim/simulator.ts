@@ -246,7 +246,6 @@ export class Simulator {
     this.evtchn.closeAll(d);
     this.stores.get(d.domid)?.release();
     this.stores.delete(d.domid);
-    this.grants.forget(d.domid);
     for (const listener of this.endListeners) listener(d);
     this.poke?.();
   }

@@ -99,6 +99,13 @@ describe("boot", () => {
     expect(sim.now()).toBe(3_000_000_000n);
   });
 
+  it("unwinds and rewinds once per block, ten thousand times", async () => {
+    const { d, sim } = await boot("spin 10000");
+    expect(d.console).toBe("spun 10000\n");
+    expect(d.stats).toMatchObject({ unwinds: 10_000, rewinds: 10_000 });
+    expect(sim.now()).toBe(10_000n);
+  });
+
   it("keeps delivering events after memory.grow", async () => {
     const { d } = await boot("grow");
     expect(d.console).toMatch(/^grew \d+ to \d+ pages, woke at 1000000\n$/);

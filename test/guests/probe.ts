@@ -102,6 +102,13 @@ export function start(startInfo: usize, memoryBase: u64): void {
     print("atomics " + x16.toString(16) + " " + c32.toString(16) + " " + c32miss.toString(16) + " " + and64.toString(16) + " " +
       or16.toString(16) + " " + x64.toString(16) + " " + load<u64>(p).toString(16) + "\n");
     exit(0);
+  } else if (scenario == "spin") {
+    // Blocks over and over on a deadline just ahead: the cost of one unwind and rewind.
+    const timer = <u32>bindTimer();
+    const rounds = I32.parseInt(a[1]);
+    for (let i = 0; i < rounds; i++) waitFor(timer, now() + 1);
+    print("spun " + rounds.toString() + "\n");
+    exit(0);
   } else if (scenario == "forever") {
     block(FOREVER);
     exit(0);
