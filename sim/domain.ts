@@ -64,8 +64,8 @@ export class Domain implements EvtchnOwner {
   /** domU only: the console ring page and the store page, each with the guest's port. */
   readonly consolePage?: SpecialFrame;
   readonly storePage?: SpecialFrame;
-  consolePort = 0;
-  storePort = 0;
+  readonly consolePort: number = 0;
+  readonly storePort: number = 0;
   /** Pages of 4 KiB the domain was given (start_info.nr_pages). */
   readonly nrPages: number;
   state: DomainState = "ready";
