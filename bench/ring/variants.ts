@@ -100,7 +100,7 @@ async function platformModule(): Promise<WebAssembly.Module> {
   const wat = await wabt();
   const parsed = wat.parseWat("platform.wat", readFileSync(join(BENCH, "platform.wat"), "utf8"), { threads: true });
   try {
-    return new WebAssembly.Module(parsed.toBinary({}).buffer);
+    return new WebAssembly.Module(parsed.toBinary({}).buffer as Uint8Array<ArrayBuffer>);
   } finally {
     parsed.destroy();
   }
@@ -116,7 +116,7 @@ const FAILURES = ["", "the peer overflowed a producer index", "stalled: a notifi
 
 /** An instance whose imports are the platform module's exports; what the ring never calls throws. */
 export function v8Variant(name: string, binary: Uint8Array, platform: WebAssembly.Module, note: string): Variant {
-  const module = new WebAssembly.Module(binary);
+  const module = new WebAssembly.Module(binary as Uint8Array<ArrayBuffer>);
   const memory = new WebAssembly.Memory({ initial: 64, maximum: 1024 });
   const provided = new WebAssembly.Instance(platform, { env: { memory } }).exports;
   const env: Record<string, unknown> = { memory };

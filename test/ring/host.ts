@@ -28,7 +28,7 @@ export async function loadRingModule(): Promise<RingModule> {
   const memory = new WebAssembly.Memory({ initial: 64, maximum: 1024 });
   const nothing = () => {};
   const env: Record<string, unknown> = { memory, mb: nothing, rmb: nothing, wmb: nothing };
-  const module = new WebAssembly.Module(binary);
+  const module = new WebAssembly.Module(binary as Uint8Array<ArrayBuffer>);
   for (const { name, kind } of WebAssembly.Module.imports(module)) {
     if (kind !== "function" || name in env) continue;
     env[name] = name === "exit"
