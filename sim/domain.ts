@@ -241,6 +241,15 @@ export class Domain implements EvtchnOwner {
     if (this.state === "blocked") this.host.wake(this);
   }
 
+  /** Why a blocked domain cannot wake, for the deadlock message. */
+  whyStuck(): string {
+    const timer = this.host.evtchn.timerPort(this);
+    if (timer !== undefined && this.test(shared_info.evtchn_mask.offset, timer)) {
+      return `VIRQ_TIMER (port ${timer}) is masked, so its timer cannot wake it`;
+    }
+    return "no timer is set and no event can arrive";
+  }
+
   upcallPending(): boolean {
     return this.mem.specialBytes(this.sharedInfo)[UPCALL_PENDING] !== 0;
   }

@@ -19,6 +19,8 @@ type Channel =
 
 export class EventChannels {
   private readonly channels: (Channel | undefined)[] = [{ state: "reserved" }];
+  /** No port below this is free: allocation scans from here. */
+  private lowestFree = 1;
   readonly virqs = new Map<number, number>();
 
   constructor(readonly max: number) {}
@@ -33,11 +35,18 @@ export class EventChannels {
 
   set(port: number, channel: Channel | undefined): void {
     this.channels[port] = channel;
+    if (!channel && port < this.lowestFree) this.lowestFree = port;
   }
 
   /** The lowest free port, or -ENOSPC (get_free_port). */
   alloc(): number {
-    for (let port = 1; port < this.max; port++) if (!this.channels[port]) return port;
+    for (let port = this.lowestFree; port < this.max; port++) {
+      if (!this.channels[port]) {
+        this.lowestFree = port + 1;
+        return port;
+      }
+    }
+    this.lowestFree = this.max;
     return -XEN_ENOSPC;
   }
 

@@ -198,7 +198,7 @@ export class Simulator {
     const bytes = new TextEncoder().encode(text);
     const backend = this.consoles.get(domid);
     if (backend) backend.write(bytes);
-    else d.consoleInput.push(...bytes);
+    else for (const b of bytes) d.consoleInput.push(b);
   }
 
   private attachStore(d: Domain): void {
@@ -284,7 +284,7 @@ export class Simulator {
           continue;
         }
         if (!event && !this.realTime && this.inFlight === 0) {
-          for (const d of this.alive()) d.end({ kind: "error", message: "blocked forever: no timer is set and no event can arrive" });
+          for (const d of this.alive()) d.end({ kind: "error", message: `blocked forever: ${d.whyStuck()}` });
           continue;
         }
         const waitMs = event ? Number(event.time - this.now()) / 1e6 : Infinity;

@@ -85,6 +85,12 @@ describe("boot", () => {
     expect(d.result).toEqual({ kind: "error", message: "blocked forever: no timer is set and no event can arrive" });
   });
 
+  it("leaves a guest that masked its timer port asleep, as Xen would, and says why", async () => {
+    const { d, sim } = await boot("masked-timer");
+    expect(d.result).toEqual({ kind: "error", message: "blocked forever: VIRQ_TIMER (port 3) is masked, so its timer cannot wake it" });
+    expect(sim.now()).toBe(1_000_000n);
+  });
+
   it("really unwinds a blocked guest and rewinds it", async () => {
     const { d, sim } = await boot("sleep");
     expect(d.result).toEqual({ kind: "exit", status: 0 });

@@ -20,7 +20,7 @@ export class ConsoleBackend {
 
   /** Queues console input for the guest. */
   write(bytes: Uint8Array): void {
-    this.input.push(...bytes);
+    for (const b of bytes) this.input.push(b);
     this.service();
   }
 

@@ -1,5 +1,5 @@
 // The simulator tests' guest: the first word of the command line picks a scenario.
-import { block, cmpxchg32, exit, fetch_and64, fetch_or16, hypercall, xchg16, xchg64 } from "morgana/runtime/platform";
+import { block, cmpxchg32, exit, fetch_and64, fetch_or16, fetch_or64, hypercall, xchg16, xchg64 } from "morgana/runtime/platform";
 import { EVTCHNOP_bind_virq, evtchn_bind_virq } from "morgana/runtime/xen/event_channel";
 import {
   CONSOLEIO_read, CONSOLEIO_write, VIRQ_TIMER, __HYPERVISOR_console_io, __HYPERVISOR_xen_version, shared_info, start_info, vcpu_info,
@@ -108,6 +108,12 @@ export function start(startInfo: usize, memoryBase: u64): void {
     const rounds = I32.parseInt(a[1]);
     for (let i = 0; i < rounds; i++) waitFor(timer, now() + 1);
     print("spun " + rounds.toString() + "\n");
+    exit(0);
+  } else if (scenario == "masked-timer") {
+    // Masks its own timer port, then waits for the timer: on Xen it would sleep forever.
+    const timer = <u32>bindTimer();
+    fetch_or64(shared_info.evtchn_mask(shared, timer >> 6), (<u64>1) << (timer & 63));
+    waitFor(timer, now() + 1_000_000);
     exit(0);
   } else if (scenario == "forever") {
     block(FOREVER);
