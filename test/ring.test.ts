@@ -48,12 +48,12 @@ function random(seed: number): (below: number) => number {
  */
 function sequence(seed: number, nrEnts: number, steps: number): Op[] {
   const rand = random(seed);
-  let produced = 0, pushedReq = 0, inService = 0, responded = 0, pushedRsp = 0;
+  let produced = 0, pushedReq = 0, inService = 0, responded = 0, pushedRsp = 0, consumed = 0;
   const ops: Op[] = [];
   const take = (k: number) => 1 + rand(Math.min(k, rand(4) === 0 ? nrEnts : 40));
   while (ops.length < steps) {
     const free = nrEnts - (produced + pushedReq + inService + responded + pushedRsp);
-    switch (rand(12)) {
+    switch (rand(13)) {
       case 0: case 1:
         if (free > 0) { const n = take(free); produced += n; ops.push(["produce", n]); }
         break;
@@ -75,9 +75,15 @@ function sequence(seed: number, nrEnts: number, steps: number): Op[] {
         break;
       case 9: ops.push(["checkResponses", 0]); break;
       case 10:
-        if (pushedRsp > 0) { const n = take(pushedRsp); pushedRsp -= n; ops.push(["consumeResponses", n]); }
+        if (pushedRsp > 0) { const n = take(pushedRsp); pushedRsp -= n; consumed += n; ops.push(["consumeResponses", n]); }
         break;
       case 11: ops.push(["finalCheckForResponses", 0]); break;
+      case 12: {
+        // An index near the counters (both sides of every bound: rsp_cons is START + consumed) or anywhere.
+        const near = START + consumed + rand(3 * nrEnts) - nrEnts;
+        ops.push(["overflowPredicates", (rand(4) ? near : rand(0x10000) * 0x10000 + rand(0x10000)) >>> 0]);
+        break;
+      }
     }
   }
   return ops;
@@ -147,6 +153,7 @@ describe("ring.h differential", () => {
     const base = ring.setup(KINDS.indexOf(kind), order, START, requestSize, responseSize);
     expect(ring.state(8)).toBe(nrEnts);
     const notifies = new Set<number>();
+    const predicates = new Set<number>();
     for (let i = 0; i <= ops.length; i++) {
       const [name, n] = i === 0 ? ["setup", 0] : ops[i - 1];
       const result = i === 0 ? 0 : (ring[name] as (n: number) => number)(n) >>> 0;
@@ -157,9 +164,11 @@ describe("ring.h differential", () => {
       const at = firstDifference(ours.bytes, theirs.bytes);
       expect(at, `${where}: first differing byte of the ring`).toBe(-1);
       if (name.endsWith("AndCheckNotify")) notifies.add(result);
+      if (name === "overflowPredicates") predicates.add(result);
     }
-    // The run exercised both answers of the hold-off check and wrapped every counter.
+    // The run exercised both answers of the hold-off check and of each overflow predicate, and wrapped every counter.
     expect([...notifies].sort()).toEqual([0, 1]);
+    for (const bit of [1, 2, 4]) expect(new Set([...predicates].map((p) => p & bit))).toEqual(new Set([0, bit]));
     for (let w = 1; w <= 4; w++) expect(steps[ops.length].state[w]).toBeLessThan(START);
   });
 });

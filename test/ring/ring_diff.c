@@ -130,6 +130,9 @@ static void put(const void *p, size_t n) {
         int work;                                                                             \
         RING_FINAL_CHECK_FOR_RESPONSES(&f, work);                                             \
         result = work != 0;                                                                   \
+      } else if (!strcmp(name, "overflowPredicates")) {                                       \
+        result = RING_REQUEST_CONS_OVERFLOW(&b, n) | RING_REQUEST_PROD_OVERFLOW(&b, n) << 1 |   \
+                 RING_RESPONSE_PROD_OVERFLOW(&f, n) << 2;                                       \
       } else {                                                                                \
         fprintf(stderr, "ring_diff: unknown operation %s\n", name);                           \
         return 1;                                                                             \

@@ -151,6 +151,11 @@ export function finalCheckForResponses(n: u32): u32 {
   return <u32>front.finalCheckForResponses();
 }
 
+/** ring.h's three overflow predicates on index `n`, as a bit mask. */
+export function overflowPredicates(n: u32): u32 {
+  return <u32>back.requestConsOverflow(n) | <u32>back.requestProdOverflow(n) << 1 | <u32>front.responseProdOverflow(n) << 2;
+}
+
 // For the overflow tests: the peer's writes, and where a slot lands.
 
 export function peerStore(offset: usize, value: u32): void {
