@@ -105,7 +105,7 @@ export class Arp extends Timer {
   output(frame: usize, length: u32, hop: u32): i32 {
     let mac = MAC_BROADCAST;
     if (hop != HOP_BROADCAST) {
-      let at = this.find(hop);
+      const at = this.find(hop);
       if (at < 0 || unchecked(this.states[at]) != RESOLVED) return this.enqueue(frame, length, hop, at);
       mac = unchecked(this.macs[at]);
     }

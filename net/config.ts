@@ -62,6 +62,12 @@ export function isMulticastOrReserved(addr: u32): bool {
   return addr >= 0xe0000000; // 224.0.0.0/4 multicast, 240.0.0.0/4 reserved and the limited broadcast
 }
 
+/** Not 0, multicast or reserved, nor (below /31) the subnet's network or broadcast address. */
+function isUsableHost(config: NetConfig, addr: u32): bool {
+  const host = addr & ~config.netmask;
+  return addr != 0 && !isMulticastOrReserved(addr) && (config.prefix >= 31 || (host != 0 && host != ~config.netmask));
+}
+
 /** Parses the values of `ip=` and `gw=` (null when absent); `error` says what is wrong. */
 export function parseNetConfig(ip: string | null, gw: string | null): NetConfig {
   const config = new NetConfig();
@@ -76,15 +82,14 @@ export function parseNetConfig(ip: string | null, gw: string | null): NetConfig 
   config.ip = <u32>addr;
   config.prefix = <u32>prefix;
   config.netmask = prefix == 0 ? 0 : U32.MAX_VALUE << (32 - <u32>prefix);
-  const host = config.ip & ~config.netmask;
-  if (config.ip == 0 || isMulticastOrReserved(config.ip) || (prefix <= 30 && (host == 0 || host == ~config.netmask))) {
+  if (!isUsableHost(config, config.ip)) {
     return refuse(config, `net: ip=${ip}: not a usable host address`);
   }
   if (gw != null) {
     const g = parseIpv4(gw);
     if (g < 0) return refuse(config, `net: gw=${gw}: expected an IPv4 address, like gw=10.77.0.1`);
     config.gateway = <u32>g;
-    if (!config.onLink(config.gateway) || config.gateway == config.ip || config.isBroadcast(config.gateway)) {
+    if (!config.onLink(config.gateway) || !isUsableHost(config, config.gateway) || config.gateway == config.ip) {
       return refuse(config, `net: gw=${gw}: not a host of ${formatIpv4(config.ip & config.netmask)}/${prefix}`);
     }
   }

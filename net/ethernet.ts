@@ -1,6 +1,7 @@
 // Ethernet II framing (names from Linux's <linux/if_ether.h>). A MAC address
 // is kept in a u64 as its 6 bytes loaded little-endian, so that comparing and
 // copying one is a load and a store.
+import { load16, store16 } from "./bytes";
 
 export const ETH_ALEN: u32 = 6;
 export const ETH_HLEN: u32 = 14;
@@ -14,8 +15,6 @@ export const OFFSET_h_source: usize = 6;
 export const OFFSET_h_proto: usize = 12;
 
 export const MAC_BROADCAST: u64 = 0xffff_ffff_ffff;
-
-import { load16, store16 } from "./bytes";
 
 // @ts-ignore: decorator
 @inline export function loadMac(at: usize): u64 {

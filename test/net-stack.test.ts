@@ -109,6 +109,7 @@ describe("configuration from the command line", () => {
     expect(parse("10.77.0.2/24", "10.78.0.1")).toBe("net: gw=10.78.0.1: not a host of 10.77.0.0/24");
     expect(parse("10.77.0.2/24", "10.77.0.255")).toBe("net: gw=10.77.0.255: not a host of 10.77.0.0/24");
     expect(parse("10.77.0.2/24", "10.77.0.2")).toBe("net: gw=10.77.0.2: not a host of 10.77.0.0/24");
+    expect(parse("10.77.0.2/24", "10.77.0.0")).toBe("net: gw=10.77.0.0: not a host of 10.77.0.0/24");
   });
 });
 

@@ -1,14 +1,13 @@
 // Two stacks back to back on a PairDevice cable: ARP resolution, ping with
 // payloads up to the MTU, UDP echo, an unanswered ARP and cache expiry. Each
 // check appends one line to `log`; the run fails on the first wrong result.
-import { NS_PER_SEC, sleep } from "morgana/runtime";
+import { allocPages, NS_PER_SEC, sleep } from "morgana/runtime";
 import { XEN_E2BIG, XEN_ETIMEDOUT } from "morgana/runtime/xen/errno";
 import { NetStack } from "morgana/net/stack";
 import { formatIpv4, parseIpv4, parseNetConfig } from "morgana/net/config";
 import { Counter, counterName, OUTCOMES } from "morgana/net/counters";
 import { formatMac } from "morgana/net/ethernet";
 import { UdpHandler } from "morgana/net/udp";
-import { allocPages } from "morgana/runtime";
 import { PairDevice } from "./device";
 
 const MTU: u32 = 1500;
