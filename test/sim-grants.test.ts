@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { type GrantMapping, Simulator } from "../sim/index.ts";
 import {
   GNTST_bad_copy_arg, GNTST_bad_domain, GNTST_bad_gntref, GNTST_bad_handle, GNTST_general_error, GNTST_okay,
-  GTF_permit_access, GTF_reading, GTF_writing,
+  GTF_permit_access, GTF_reading, GTF_readonly, GTF_writing,
 } from "../sim/xen/grant_table.ts";
 import { buildGuest } from "./guests/build.ts";
 
@@ -99,5 +99,16 @@ describe("grant tables", () => {
       "size 1 of 64",
       "port 3",
     ]);
+  });
+
+  it("copies between two guests through a grant (GNTTABOP_copy with a source gref)", async () => {
+    const sim = new Simulator();
+    const a = sim.createDomain({ name: "offer", wasm: grants, cmdline: "offer 2" });
+    const b = sim.createDomain({ name: "take", wasm: grants, cmdline: "take 1 3" });
+    await sim.run({ timeoutMs: 10_000 });
+    expect(b.console).toBe("copied 0 same 1 not granted -1\n");
+    // The copy pinned and released the grant: no GTF_reading left behind.
+    expect(a.console).toBe(`offered ref 8, port 3\npeer done, flags ${GTF_permit_access | GTF_readonly}\n`);
+    expect([a.result, b.result]).toEqual([{ kind: "exit", status: 0 }, { kind: "exit", status: 0 }]);
   });
 });

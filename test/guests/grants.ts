@@ -2,11 +2,11 @@
 // and checks the flags Xen sets while they are in use.
 import { cmpxchg16, exit, frame, hypercall, wmb } from "morgana/runtime/platform";
 import {
-  GNTCOPY_dest_gref, GNTTABOP_copy, GNTTABOP_query_size, GNTTABOP_setup_table, GTF_permit_access, GTF_readonly,
+  GNTCOPY_dest_gref, GNTCOPY_source_gref, GNTTABOP_copy, GNTTABOP_query_size, GNTTABOP_setup_table, GTF_permit_access, GTF_readonly,
   grant_entry_v1, gnttab_copy, gnttab_query_size, gnttab_setup_table,
 } from "morgana/runtime/xen/grant_table";
 import { DOMID_SELF, __HYPERVISOR_grant_table_op } from "morgana/runtime/xen/xen";
-import { ARG, FOREVER, allocUnbound, args, init, mapFrame, page, print, send, va, waitFor } from "morgana/test/guests/lib";
+import { ARG, FOREVER, allocUnbound, args, bindInterdomain, init, mapFrame, page, print, send, va, waitFor } from "morgana/test/guests/lib";
 
 let table: usize = 0;
 
@@ -45,10 +45,49 @@ function copyToGrant(srcDom: u32, srcFrame: u64, dstDom: u32, ref: u32, len: u16
   return rc < 0 ? <i16>rc : gnttab_copy.status(op);
 }
 
+/** GNTTABOP_copy of `len` bytes from grant `ref` of domain `srcDom` into this domain's page `dst`; returns its status. */
+function copyFromGrant(srcDom: u32, ref: u32, dst: usize, len: u16): i16 {
+  const op = ARG;
+  gnttab_copy.set_source_u_ref(op, ref);
+  gnttab_copy.set_source_domid(op, <u16>srcDom);
+  gnttab_copy.set_source_offset(op, 0);
+  gnttab_copy.set_dest_u_gmfn(op, frame(dst));
+  gnttab_copy.set_dest_domid(op, <u16>DOMID_SELF);
+  gnttab_copy.set_dest_offset(op, 0);
+  gnttab_copy.set_len(op, len);
+  gnttab_copy.set_flags(op, <u16>GNTCOPY_source_gref);
+  const rc = hypercall(__HYPERVISOR_grant_table_op, GNTTABOP_copy, va(op), 1, 0, 0);
+  return rc < 0 ? <i16>rc : gnttab_copy.status(op);
+}
+
 export function start(startInfo: usize, memoryBase: u64): void {
   init(startInfo, memoryBase);
-  const self = <u32>I32.parseInt(args()[1]);
-  const other = <u32>I32.parseInt(args()[2]);
+  const a = args();
+  if (a[0] == "offer") {
+    // Grants a page to domain a[1] and waits until it says it copied.
+    setupTable(1);
+    table = mapFrame(load<u64>(ARG + 64));
+    const data = page();
+    for (let i = 0; i < 4096; i++) store<u8>(data + i, <u8>(i * 3));
+    grant(8, I32.parseInt(a[1]), data, GTF_permit_access | GTF_readonly);
+    const port = <u32>allocUnbound(I32.parseInt(a[1]));
+    print("offered ref 8, port " + port.toString() + "\n");
+    waitFor(port, FOREVER);
+    print("peer done, flags " + flagsOf(8).toString() + "\n");
+    exit(0);
+  } else if (a[0] == "take") {
+    // Copies grant 8 of domain a[1] (guest to guest), then tells it on its port a[2].
+    const peer = I32.parseInt(a[1]);
+    const dst = page();
+    const status = copyFromGrant(peer, 8, dst, 4096);
+    let same = true;
+    for (let i = 0; i < 4096; i++) if (load<u8>(dst + i) != <u8>(i * 3)) same = false;
+    print("copied " + status.toString() + " same " + (same ? "1" : "0") + " not granted " + copyFromGrant(peer, 9, dst, 1).toString() + "\n");
+    send(<u32>bindInterdomain(peer, I32.parseInt(a[2])));
+    exit(0);
+  }
+  const self = <u32>I32.parseInt(a[1]);
+  const other = <u32>I32.parseInt(a[2]);
   print("setup " + setupTable(1).toString() + "\n");
   table = mapFrame(load<u64>(ARG + 64));
   const data = page();
