@@ -112,6 +112,16 @@ describe("boot", () => {
     expect(sim.now()).toBe(10_000n);
   });
 
+  it("lets Node's event loop run during a long virtual run", async () => {
+    const sim = new Simulator();
+    const d = sim.createDomain({ name: "spin", wasm: probe, cmdline: "spin 200000" });
+    let seenWhile: string | undefined;
+    setTimeout(() => (seenWhile = d.state), 5);
+    await sim.run({ timeoutMs: 30_000 });
+    expect(d.stats.unwinds).toBe(200_000);
+    expect(seenWhile).toMatch(/^(ready|blocked)$/);
+  });
+
   it("keeps delivering events after memory.grow", async () => {
     const { d } = await boot("grow");
     expect(d.console).toMatch(/^grew \d+ to \d+ pages, woke at 1000000\n$/);

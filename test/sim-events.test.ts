@@ -102,6 +102,25 @@ describe("event channels", () => {
     expect(released).toEqual([d.domid]);
   });
 
+  it("waits for a backend's real asynchronous work it tracks instead of calling the guest deadlocked", async () => {
+    const sim = new Simulator();
+    sim.onStorePage((host) => ({
+      onEvent: () => {
+        const page = host.page();
+        if (page[0] === 0) return;
+        void sim.track(new Promise((resolve) => setTimeout(resolve, 20))).then(() => {
+          page[1] = 7;
+          host.notify();
+        });
+      },
+      release: () => {},
+    }));
+    const d = sim.createDomain({ name: "store", wasm: events, cmdline: "store" });
+    await sim.run({ timeoutMs: 10_000 });
+    expect(d.console).toBe("store answered 7\n");
+    expect(sim.now()).toBe(0n); // virtual time did not move while the work ran
+  });
+
   it("gives backends Xen's errors", () => {
     const sim = new Simulator();
     sim.createDomain({ name: "idle", wasm: events, cmdline: "listen 0" });
