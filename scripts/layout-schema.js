@@ -182,12 +182,25 @@ export default {
     structs: {},
   },
   "io/blkif.h": {
-    constants: ["BLKIF_OP_READ", "BLKIF_OP_WRITE", "BLKIF_RSP_OKAY", "BLKIF_RSP_ERROR", "BLKIF_MAX_SEGMENTS_PER_REQUEST"],
+    constants: [
+      "BLKIF_OP_READ", "BLKIF_OP_WRITE", "BLKIF_OP_WRITE_BARRIER", "BLKIF_OP_FLUSH_DISKCACHE",
+      "BLKIF_OP_DISCARD", "BLKIF_OP_INDIRECT",
+      "BLKIF_RSP_OKAY", "BLKIF_RSP_ERROR", "BLKIF_RSP_EOPNOTSUPP",
+      "BLKIF_MAX_SEGMENTS_PER_REQUEST", "BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST", "BLKIF_DISCARD_SECURE",
+      "VDISK_CDROM", "VDISK_REMOVABLE", "VDISK_READONLY",
+    ],
     structs: {
       blkif_request_segment: { gref: "u32", first_sect: "u8", last_sect: "u8" },
       blkif_request: {
         operation: "u8", nr_segments: "u8", handle: "u16", id: "u64", sector_number: "u64",
         seg: "@blkif_request_segment[]",
+      },
+      blkif_request_discard: {
+        operation: "u8", flag: "u8", handle: "u16", id: "u64", sector_number: "u64", nr_sectors: "u64",
+      },
+      blkif_request_indirect: {
+        operation: "u8", indirect_op: "u8", nr_segments: "u16", id: "u64", sector_number: "u64",
+        handle: "u16", indirect_grefs: "u32[]",
       },
       blkif_response: { id: "u64", operation: "u8", status: "i16" },
       blkif_sring: {
