@@ -6,6 +6,7 @@ export enum Counter {
   // Outcomes of received frames: each frame increments exactly one of these.
   ETH_TRUNCATED,
   ETH_NOT_FOR_US,
+  ETH_BAD_SOURCE,
   ETH_UNKNOWN_TYPE,
   ARP_TRUNCATED,
   ARP_MALFORMED,
@@ -58,7 +59,7 @@ export enum Counter {
 export const OUTCOMES: i32 = Counter.ETH_RX_FRAMES;
 
 const NAMES: StaticArray<string> = [
-  "eth.truncated", "eth.not_for_us", "eth.unknown_type",
+  "eth.truncated", "eth.not_for_us", "eth.bad_source", "eth.unknown_type",
   "arp.truncated", "arp.malformed", "arp.bad_sender", "arp.conflict", "arp.accepted",
   "ipv4.truncated", "ipv4.bad_version", "ipv4.bad_header_length", "ipv4.bad_checksum",
   "ipv4.bad_total_length", "ipv4.fragmented", "ipv4.bad_source", "ipv4.not_for_us", "ipv4.unknown_protocol",

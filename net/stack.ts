@@ -5,7 +5,7 @@ import { FrameListener, Network } from "../runtime/devices";
 import { Arp } from "./arp";
 import { NetConfig } from "./config";
 import { Counter, Counters } from "./counters";
-import { ETH_HLEN, ETH_P_ARP, ETH_P_IP, ethernetProto, loadMac, MAC_BROADCAST, OFFSET_h_dest } from "./ethernet";
+import { ETH_HLEN, ETH_P_ARP, ETH_P_IP, ethernetProto, isGroupMac, loadMac, MAC_BROADCAST, OFFSET_h_dest, OFFSET_h_source } from "./ethernet";
 import { ICMP_HLEN, Icmp } from "./icmp";
 import { IPPROTO_ICMP, IPPROTO_UDP, Ipv4 } from "./ipv4";
 import { Link } from "./link";
@@ -51,6 +51,9 @@ export class NetStack extends FrameListener {
     if (length < ETH_HLEN) return counters.count(Counter.ETH_TRUNCATED);
     const dst = loadMac(frame + OFFSET_h_dest);
     if (dst != this.link.mac && dst != MAC_BROADCAST) return counters.count(Counter.ETH_NOT_FOR_US);
+    // A group source is invalid; our own is our frame come back (a looping bridge), which ARP would take for a conflict.
+    const src = loadMac(frame + OFFSET_h_source);
+    if (isGroupMac(src) || src == this.link.mac) return counters.count(Counter.ETH_BAD_SOURCE);
     const proto = ethernetProto(frame);
     if (proto == ETH_P_IP) return this.ipv4.receive(frame + ETH_HLEN, length - ETH_HLEN);
     if (proto == ETH_P_ARP) return this.arp.receive(frame + ETH_HLEN, length - ETH_HLEN);

@@ -41,6 +41,7 @@ export function classify(h: Host, frame: Uint8Array): string {
   if (frame.length < 14) return "eth.truncated";
   const dst = frame.subarray(0, 6);
   if (!dst.every((b, i) => b === h.mac[i]) && !dst.every((b) => b === 0xff)) return "eth.not_for_us";
+  if ((frame[6] & 1) !== 0 || frame.subarray(6, 12).every((b, i) => b === h.mac[i])) return "eth.bad_source";
   const type = be16(frame, 12);
   if (type === 0x0800) return onIpv4(h, frame.subarray(14));
   if (type === 0x0806) return onArp(h, frame.subarray(14));

@@ -311,10 +311,12 @@ describe("every received frame ends in the one outcome a second implementation p
     const frame = fc.record({
       bytes: fc.uint8Array({ maxLength: 1600 }),
       to: fc.constantFrom(null, US.mac, BROADCAST),
+      from: fc.constantFrom(null, PEER_MAC),
       type: fc.constantFrom(null, 0x0800, 0x0806),
-    }).map(({ bytes, to, type }) => {
+    }).map(({ bytes, to, from, type }) => {
       const f = bytes.slice();
       if (to && f.length >= 6) f.set(to, 0);
+      if (from && f.length >= 12) f.set(from, 6);
       if (type !== null && f.length >= 14) put16(f, 12, type);
       return f;
     });
@@ -347,6 +349,8 @@ describe("every received frame ends in the one outcome a second implementation p
     const cases: [string, Uint8Array][] = [
       ["eth.truncated", new Uint8Array(13)],
       ["eth.not_for_us", ethernet(PEER_MAC, US.mac, 0x0800, new Uint8Array(46))],
+      ["eth.bad_source", ethernet(BROADCAST, US.mac, 0x0806, arpPacket(1, US.mac, US.ip, ZERO_MAC, PEER))],
+      ["eth.bad_source", ethernet(US.mac, GROUP_MAC, 0x0800, new Uint8Array(46))],
       ["eth.unknown_type", ethernet(US.mac, PEER_MAC, 0x86dd, new Uint8Array(46))],
       ["arp.truncated", arp(() => {}).subarray(0, 14 + 27)],
       ["arp.malformed", arp((p) => put16(p, 0, 6))],
