@@ -51,6 +51,7 @@ export interface StoreAttachment {
   release(): void;
 }
 
+/** Frames are (domid << 20) | index and grant_entry_v1.frame has 32 bits. */
 const MAX_DOMID = 4095;
 /** In virtual mode, hand the thread back to Node this often (wall clock) so I/O and timeouts run. */
 const YIELD_EVERY_MS = 20;
@@ -62,7 +63,7 @@ export class Simulator {
   readonly events: Dom0Events;
   /** Grant operations on behalf of domain 0, for backends. */
   readonly grants: Dom0Grants;
-  readonly evtchn: EventChannelHub;
+  private readonly evtchn: EventChannelHub;
   private readonly clock: Clock;
   private readonly queue = new EventQueue();
   private readonly prng: Prng;
