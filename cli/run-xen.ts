@@ -29,6 +29,8 @@ export interface XenResult {
   console: SerialLine[];
   /** Every serial line, Xen's included. */
   serial: SerialLine[];
+  /** domUs: the whole console log as xenconsoled wrote it, summarised by dom0. */
+  log?: { lines: number; md5: string };
   /** QEMU's exit status (dom0 runs: (code << 1) | 1 from isa-debug-exit), null if killed. */
   qemuStatus: number | null;
   wallMs: number;
@@ -178,23 +180,25 @@ export async function runDomUs(guests: DomUGuest[], opts: { timeoutMs?: number }
   const tested: TestbedGuest[] = guests.map((g) => {
     const config = `${g.kernel}.${g.name}.cfg`;
     writeXlConfig(config, { ...g.xl, name: g.name, kernel: `/guests/${g.name}/kernel` });
-    return { name: g.name, kernel: g.kernel, config, timeoutSeconds: g.timeoutSeconds, files: g.files };
+    return { name: g.name, kernel: g.kernel, config, timeoutSeconds: g.timeoutSeconds, stream: g.stream, files: g.files };
   });
   const initramfs = runInitramfs(tested);
   const results = new Map<string, XenResult>();
   const consoles = new Map<string, SerialLine[]>(guests.map((g) => [g.name, []]));
   const reasons = new Map<string, string>();
+  const logs = new Map<string, { lines: number; md5: string }>();
   const byName = new Map(guests.map((g) => [g.name, g]));
   const limit = opts.timeoutMs ?? 120_000 + guests.reduce((t, g) => t + g.timeoutSeconds * 1000, 0);
   const run = await qemu(
     "dom0_mem=512M,max:512M dom0_max_vcpus=1", 2048,
     `${kernel} console=hvc0 earlyprintk=xen loglevel=3 rdinit=/init,${initramfs}`, limit,
     (line) => {
-      const m = /^TESTBED (\S+)(?: shutdown (\S+)|: (.*))$/.exec(line.text);
+      const m = /^TESTBED (\S+)(?: shutdown (\S+)| log (\d+) ([0-9a-f]{32})|: (.*))$/.exec(line.text);
       if (!m || !byName.has(m[1])) return;
       if (m[2] !== undefined) return void reasons.set(m[1], m[2]);
-      consoles.get(m[1])!.push({ at: line.at, text: m[3] });
-      byName.get(m[1])!.onConsole?.(m[3]);
+      if (m[3] !== undefined) return void logs.set(m[1], { lines: Number(m[3]), md5: m[4] });
+      consoles.get(m[1])!.push({ at: line.at, text: m[5] });
+      byName.get(m[1])!.onConsole?.(m[5]);
     },
   );
   for (const g of guests) {
@@ -203,6 +207,7 @@ export async function runDomUs(guests: DomUGuest[], opts: { timeoutMs?: number }
       status: statusOf(console),
       shutdown: reasons.get(g.name) ?? "timeout",
       console,
+      log: logs.get(g.name),
       serial: run.serial,
       qemuStatus: run.qemuStatus,
       wallMs: run.wallMs,

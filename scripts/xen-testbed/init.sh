@@ -1,8 +1,10 @@
 #!/bin/busybox sh
 # /init of the test bed's Linux dom0 (XEN-TESTBED.md, stage 2): start the Xen
 # toolstack, then `xl create` each guest listed in /guests/list ("name
-# timeout-seconds" per line) in turn, one at a time. Each guest's console is
-# streamed as "TESTBED <name>: <line>" and its end reported as
+# timeout-seconds stream|summary" per line) in turn, one at a time. A
+# streamed guest's console goes out as "TESTBED <name>: <line>" (Xen's serial
+# console drops bytes under a flood, so floods are summarised instead); every
+# guest gets "TESTBED <name> log <lines> <md5>" of its whole console log and
 # "TESTBED <name> shutdown <reason>" (poweroff, reboot, suspend, crash,
 # watchdog, soft_reset, or timeout). Ends with "TESTBED done" and a reboot,
 # which ends QEMU (-no-reboot).
@@ -34,7 +36,7 @@ reason_name() {
   esac
 }
 
-while read -r name limit; do
+while read -r name limit mode; do
   [ -n "$name" ] || continue
   dir=/guests/$name
   log=/var/log/xen/console/guest-$name.log
@@ -42,7 +44,11 @@ while read -r name limit; do
   mkfifo /tmp/$name.fifo
   tail -F "$log" > /tmp/$name.fifo 2>/dev/null &
   tail_pid=$!
-  while IFS= read -r line; do echo "TESTBED $name: $line"; done < /tmp/$name.fifo &
+  if [ "$mode" = stream ]; then
+    while IFS= read -r line; do echo "TESTBED $name: $line"; done < /tmp/$name.fifo &
+  else
+    cat /tmp/$name.fifo > /dev/null &
+  fi
   reader_pid=$!
   xl create -F "$dir/cfg" > /tmp/$name.xl 2>&1 &
   xl_pid=$!
@@ -60,6 +66,7 @@ while read -r name limit; do
     if [ -n "$code" ]; then reason=$(reason_name "$code"); else reason=unknown; fi
   fi
   [ "$reason" = unknown ] && sed "s/^/TESTBED $name xl: /" /tmp/$name.xl
+  echo "TESTBED $name log $(wc -l < "$log") $(md5sum < "$log" | cut -d ' ' -f 1)"
   echo "TESTBED $name shutdown $reason"
 done < /guests/list
 

@@ -90,7 +90,7 @@ export function dom0(): { kernel: string; initramfs: string } {
   }
   needTool("/usr/bin/apt-get", "apt");
   const work = join(CACHE, "work");
-  rmSync(work, { recursive: true, force: true });
+  rmSync(work, { recursive: true, force: true, maxRetries: 5 });
   const debs = join(work, "debs"), pkg = join(work, "pkg"), root = join(work, "root");
   mkdirSync(debs, { recursive: true });
   const abi = /Depends:\s*(linux-image-\S+-amd64)/.exec(sh("apt-cache", ["depends", "linux-image-amd64"]))?.[1];
@@ -121,7 +121,7 @@ export function dom0(): { kernel: string; initramfs: string } {
   copyFileSync(join(pkg, "boot", vmlinuz), kernel);
   cpio(root, initramfs);
   writeFileSync(stamp, hash);
-  rmSync(work, { recursive: true, force: true });
+  rmSync(work, { recursive: true, force: true, maxRetries: 5 });
   return { kernel, initramfs };
 }
 
@@ -132,6 +132,8 @@ export interface TestbedGuest {
   config: string;
   /** Wall-clock seconds before dom0 destroys it. */
   timeoutSeconds: number;
+  /** Stream the console line by line (default), or only report its line count and md5 (floods). */
+  stream?: boolean;
   /** Disk images to place beside the guest (blkfront). */
   files?: string[];
 }
@@ -149,7 +151,7 @@ export function runInitramfs(guests: TestbedGuest[]): string {
     copyFileSync(g.config, join(dir, "cfg"));
     for (const f of g.files ?? []) copyFileSync(f, join(dir, basename(f)));
   }
-  writeFileSync(join(run, "guests", "list"), guests.map((g) => `${g.name} ${g.timeoutSeconds}\n`).join(""));
+  writeFileSync(join(run, "guests", "list"), guests.map((g) => `${g.name} ${g.timeoutSeconds} ${g.stream === false ? "summary" : "stream"}\n`).join(""));
   const extra = join(CACHE, "run.cpio"), out = join(CACHE, "run-initramfs.cpio");
   cpio(run, extra);
   writeFileSync(out, Buffer.concat([readFileSync(initramfs), readFileSync(extra)]));

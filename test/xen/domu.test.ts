@@ -1,0 +1,74 @@
+// Unikernels as domUs beside a real Linux dom0 (scripts/xen-testbed): one
+// dom0 boot runs every case in turn through `xl create`. A domU's console is
+// the PV console ring, read by xenconsoled; its shutdown reason comes from xl.
+import { createHash } from "node:crypto";
+import { beforeAll, describe, expect, it } from "vitest";
+import { runDomUs, type DomUGuest, type XenResult } from "../../cli/run-xen.ts";
+import { appImage, bootMs, figure, watImage } from "./images.ts";
+
+const texts = (r: XenResult) => r.console.map((l) => l.text);
+
+describe("domUs under the test bed's Linux dom0", () => {
+  let results: Map<string, XenResult>;
+  const result = (name: string) => results.get(name)!;
+
+  beforeAll(async () => {
+    const app = (name: string, dir: string, cmdline = "", timeoutSeconds = 30): Promise<DomUGuest> =>
+      appImage(dir).then((kernel) => ({ name, kernel, timeoutSeconds, xl: { memoryMiB: 32, cmdline } }));
+    const guests = [
+      await app("hello", "examples/hello"),
+      await app("status", "test/apps/crash", "status=7"),
+      await app("panic", "test/apps/crash", "crash=panic"),
+      await app("oob", "test/apps/crash", "crash=oob"),
+      await app("evtchn-limit", "test/apps/evtchn", "pairs=600"),
+      { ...(await app("chatty", "test/apps/chatty", "", 120)), stream: false },
+      { name: "probe-trap", kernel: await watImage("test/fixtures/abi-probe.wat"), timeoutSeconds: 30, xl: { memoryMiB: 32, cmdline: "case=o" } },
+    ];
+    const started = Date.now();
+    results = await runDomUs(guests);
+    figure("wall time: test bed (Linux dom0 boot + every domU case)", Date.now() - started, "ms");
+  });
+
+  it("boots examples/hello and prints through the PV console, read by xenconsoled", () => {
+    const r = result("hello");
+    expect(texts(r)[0]).toBe("Hello from Morgana");
+    expect(texts(r).slice(1, 4).map((l) => l.replace(/[\d.]+ s$/, "T s"))).toEqual([
+      "tick 1: system time T s", "tick 2: system time T s", "tick 3: system time T s",
+    ]);
+    expect(texts(r)[4]).toBe("morgana: exit 0");
+    expect(r).toMatchObject({ status: 0, shutdown: "poweroff" });
+    const created = r.serial.find((l) => l.text === "TESTBED ready")!;
+    figure("time: dom0 ready to hello's first line (xl create of a domU)", r.console[0].at - created.at, "ms");
+    figure("boot time: Xen's 'Freed init memory' to hello's first line (through the Linux dom0)", bootMs(r.serial, /^TESTBED hello: Hello from Morgana$/), "ms");
+  });
+
+  it("ends with main's status: non-zero is a crash", () => {
+    expect(texts(result("status"))).toEqual(["crash=none", "morgana: exit 7"]);
+    expect(result("status")).toMatchObject({ status: 7, shutdown: "crash" });
+  });
+
+  it("ends a panic with its message, status 255 and a crash", () => {
+    expect(texts(result("panic"))).toEqual(["crash=panic", "morgana: panic: the app gave up", "morgana: exit 255"]);
+    expect(result("panic")).toMatchObject({ status: 255, shutdown: "crash" });
+  });
+
+  it("reports a trap through the stub's own console-ring writer, then crashes", () => {
+    expect(texts(result("oob"))).toEqual(["crash=oob", "morgana: trap out-of-bounds"]);
+    expect(result("oob")).toMatchObject({ status: null, shutdown: "crash" });
+    expect(texts(result("probe-trap"))).toEqual(["morgana: trap out-of-bounds"]);
+    expect(result("probe-trap")).toMatchObject({ status: null, shutdown: "crash" });
+  });
+
+  it("reports running out of ports (xl's default of 1,024) as an error, not a crash", () => {
+    expect(texts(result("evtchn-limit"))).toEqual([expect.stringMatching(/^loopback \d+ failed$/), "morgana: exit 1"]);
+    expect(result("evtchn-limit")).toMatchObject({ status: 1, shutdown: "crash" });
+  });
+
+  it("passes 5,000 lines through the 2 KiB console ring to xenconsoled complete and in order", () => {
+    // dom0 summarises xenconsoled's log: Xen's serial console would drop bytes of a flood.
+    const lines = Array.from({ length: 5000 }, (_, i) => `line ${i} ${"-".repeat(i % 70)}|`);
+    const text = [...lines, "morgana: exit 0", ""].join("\n");
+    expect(result("chatty").log).toEqual({ lines: 5001, md5: createHash("md5").update(text).digest("hex") });
+    expect(result("chatty").shutdown).toBe("poweroff");
+  });
+});
