@@ -3,7 +3,8 @@
 export class UsageError extends Error {}
 
 export const USAGE = `usage: morgana build <app-dir> [--target sim|xen] [-o FILE]
-       morgana run <app-dir> [--target sim|xen] [--seed N] [--timeout SECONDS] [--cmdline "..."] [--memory MiB]`;
+       morgana run <app-dir> [--target sim|xen] [--seed N] [--timeout SECONDS] [--cmdline "..."] [--memory MiB]
+                   [--xenstore-socket PATH]`;
 
 export interface Options {
   command: "build" | "run";
@@ -14,6 +15,7 @@ export interface Options {
   timeoutSeconds?: number;
   cmdline: string;
   memoryMiB: number;
+  xenstoreSocket?: string;
 }
 
 type Kind = "string" | "int" | "number";
@@ -24,6 +26,7 @@ const OPTIONS: Record<string, { key: keyof Options; kind: Kind; commands: string
   "--timeout": { key: "timeoutSeconds", kind: "number", commands: ["run"] },
   "--cmdline": { key: "cmdline", kind: "string", commands: ["run"] },
   "--memory": { key: "memoryMiB", kind: "int", commands: ["run"] },
+  "--xenstore-socket": { key: "xenstoreSocket", kind: "string", commands: ["run"] },
 };
 
 export function parseArgs(argv: string[]): Options {

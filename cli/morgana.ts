@@ -30,6 +30,7 @@ async function ensureWasm(opts: Options, out: string, always: boolean): Promise<
   const sources = [opts.appDir, ...["runtime", "drivers", "net"].map((d) => join(REPO, d))].filter(existsSync);
   const stale = always || !existsSync(out) || Math.max(...sources.map(newestSource)) > statSync(out).mtimeMs;
   if (stale) {
+    if (!always) process.stderr.write(`morgana: building ${out}\n`);
     mkdirSync(resolve(out, ".."), { recursive: true });
     await buildApp(opts.appDir, out);
   }
