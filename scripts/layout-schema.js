@@ -210,8 +210,23 @@ export default {
     },
   },
   "io/netif.h": {
-    constants: [],
+    constants: [
+      "XEN_NETIF_NR_SLOTS_MIN", "XEN_NETIF_MAX_TX_SIZE",
+      "NETTXF_csum_blank", "NETTXF_data_validated", "NETTXF_more_data", "NETTXF_extra_info",
+      "NETRXF_data_validated", "NETRXF_csum_blank", "NETRXF_more_data", "NETRXF_extra_info", "NETRXF_gso_prefix",
+      "XEN_NETIF_EXTRA_TYPE_NONE", "XEN_NETIF_EXTRA_TYPE_GSO", "XEN_NETIF_EXTRA_TYPE_MCAST_ADD",
+      "XEN_NETIF_EXTRA_TYPE_MCAST_DEL", "XEN_NETIF_EXTRA_TYPE_HASH", "XEN_NETIF_EXTRA_TYPE_MAX",
+      "XEN_NETIF_EXTRA_FLAG_MORE", "XEN_NETIF_GSO_TYPE_NONE", "XEN_NETIF_GSO_TYPE_TCPV4",
+      "NETIF_RSP_DROPPED", "NETIF_RSP_ERROR", "NETIF_RSP_OKAY", "NETIF_RSP_NULL",
+    ],
     structs: {
+      netif_tx_request: { gref: "u32", offset: "u16", flags: "u16", id: "u16", size: "u16" },
+      netif_tx_response: { id: "u16", status: "i16" },
+      netif_rx_request: { id: "u16", gref: "u32" },
+      netif_rx_response: { id: "u16", offset: "u16", flags: "u16", status: "i16" },
+      netif_extra_info: {
+        type: "u8", flags: "u8", "u.gso.size": "u16", "u.gso.type": "u8", "u.gso.features": "u16",
+      },
       netif_tx_sring: {
         req_prod: "u32", req_event: "u32", rsp_prod: "u32", rsp_event: "u32",
         "pvt.pvt_pad": "u8[]", __pad: "u8[]", ring: "u8[]",
