@@ -2,10 +2,11 @@
 import { block, cmpxchg32, exit, fetch_and64, fetch_or16, fetch_or64, hypercall, xchg16, xchg64 } from "morgana/runtime/platform";
 import { EVTCHNOP_bind_virq, evtchn_bind_virq } from "morgana/runtime/xen/event_channel";
 import {
-  CONSOLEIO_read, CONSOLEIO_write, VIRQ_TIMER, __HYPERVISOR_console_io, __HYPERVISOR_xen_version, shared_info, start_info, vcpu_info,
+  CONSOLEIO_read, CONSOLEIO_write, VIRQ_TIMER, __HYPERVISOR_console_io, __HYPERVISOR_vcpu_op, __HYPERVISOR_xen_version, shared_info, start_info, vcpu_info,
   vcpu_time_info,
 } from "morgana/runtime/xen/xen";
 import { xencons_interface } from "morgana/runtime/xen/io/console";
+import { VCPUOP_set_singleshot_timer, VCPU_SSHOTTMR_future, vcpu_set_singleshot_timer } from "morgana/runtime/xen/vcpu";
 import {
   ARG, FOREVER, args, bindTimer, consolePort, evtchnOp, init, now, print, ring, send, shared, va, vcpu0, waitFor,
 } from "morgana/test/guests/lib";
@@ -43,6 +44,9 @@ export function start(startInfo: usize, memoryBase: u64): void {
     const timer = <u32>bindTimer();
     waitFor(timer, 1_234_567);
     print("now " + now().toString() + "\n");
+    vcpu_set_singleshot_timer.set_timeout_abs_ns(ARG, 1);
+    vcpu_set_singleshot_timer.set_flags(ARG, VCPU_SSHOTTMR_future);
+    print("past future timer " + hypercall(__HYPERVISOR_vcpu_op, VCPUOP_set_singleshot_timer, 0, va(ARG), 0, 0).toString() + "\n");
     exit(0);
   } else if (scenario == "periodic") {
     // No VCPUOP_stop_periodic_timer: the boot-time 100 Hz timer ticks.
