@@ -99,8 +99,19 @@ static bool unmap_safe(const struct gnttab_unmap_grant_ref *u) {
   return u->host_addr % PAGE_SIZE == 0 && in_linear(u->host_addr, PAGE_SIZE) && u->dev_bus_addr == 0;
 }
 
-/* Copies a batch in, checks every element, runs it, copies it back out. */
-#define BATCHED(name, type, safe)                                                 \
+/* Xen does not flush the TLB when a grant map replaces a present entry (it
+   expects a hole there): drop the stale translation of each mapped page. */
+static void flush_mapped(const struct gnttab_map_grant_ref *maps, uint64_t n) {
+  for (uint64_t i = 0; i < n; i++) {
+    if (maps[i].status != GNTST_okay) continue;
+    struct mmuext_op flush = {.cmd = MMUEXT_INVLPG_LOCAL, .arg1.linear_addr = maps[i].host_addr};
+    HYPERCALL4(__HYPERVISOR_mmuext_op, &flush, 1, NULL, DOMID_SELF);
+  }
+}
+
+/* Copies a batch in, checks every element, runs it, copies it back out;
+   `after` sees the stub's copy once Xen has run it. */
+#define BATCHED(name, type, safe, after)                                          \
   static long name(unsigned cmd, uint64_t uop, uint64_t count) {                  \
     static type batch[BATCH];                                                     \
     if (count > UINT32_MAX / sizeof(type) || !in_linear(uop, count * sizeof(type))) \
@@ -112,27 +123,16 @@ static bool unmap_safe(const struct gnttab_unmap_grant_ref *u) {
       for (uint64_t i = 0; i < n; i++)                                            \
         if (!safe(&batch[i])) return -XEN_EPERM;                                  \
       long rc = HYPERCALL3(__HYPERVISOR_grant_table_op, cmd, batch, n);           \
+      after(batch, n);                                                            \
       memcpy(user, batch, n * sizeof(type));                                      \
       if (rc) return rc;                                                          \
     }                                                                             \
     return 0;                                                                     \
   }
-BATCHED(grant_copy, struct gnttab_copy, copy_safe)
-BATCHED(grant_map_batch, struct gnttab_map_grant_ref, map_safe)
-BATCHED(grant_unmap, struct gnttab_unmap_grant_ref, unmap_safe)
-
-/* Xen does not flush the TLB when a grant map replaces a present entry (it
-   expects a hole there): drop the stale translation of each mapped page. */
-static long grant_map(unsigned cmd, uint64_t uop, uint64_t count) {
-  long rc = grant_map_batch(cmd, uop, count);
-  struct gnttab_map_grant_ref *maps = (struct gnttab_map_grant_ref *)uop;
-  for (uint64_t i = 0; i < count; i++) {
-    struct mmuext_op flush = {.cmd = MMUEXT_INVLPG_LOCAL, .arg1.linear_addr = maps[i].host_addr};
-    if (in_linear(flush.arg1.linear_addr, PAGE_SIZE))
-      HYPERCALL4(__HYPERVISOR_mmuext_op, &flush, 1, NULL, DOMID_SELF);
-  }
-  return rc;
-}
+#define NOTHING(batch, n) ((void)(batch), (void)(n))
+BATCHED(grant_copy, struct gnttab_copy, copy_safe, NOTHING)
+BATCHED(grant_map, struct gnttab_map_grant_ref, map_safe, flush_mapped)
+BATCHED(grant_unmap, struct gnttab_unmap_grant_ref, unmap_safe, NOTHING)
 
 static long grant_table_op(uint64_t cmd, uint64_t uop, uint64_t count) {
   switch (cmd) {

@@ -30,7 +30,7 @@ export async function watImage(watFile: string): Promise<string> {
   if (!built.has(name)) {
     const wabt = await wabtInit();
     const module = wabt.parseWat(watFile, readFileSync(join(REPO, watFile), "utf8"), {
-      bulk_memory: true, saturating_float_to_int: true, sign_extension: true, mutable_globals: true,
+      bulk_memory: true, sat_float_to_int: true, sign_extension: true, mutable_globals: true,
     });
     const wasm = join(OUT, `${name}.wasm`), image = join(OUT, `${name}.xen`);
     mkdirSync(OUT, { recursive: true });
