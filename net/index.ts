@@ -4,4 +4,5 @@ export { NetConfig, netConfigFromCmdline, parseNetConfig, parseIpv4, formatIpv4 
 export { Counter, Counters, counterName, OUTCOMES } from "./counters";
 export { formatMac } from "./ethernet";
 export { UdpHandler } from "./udp";
+export { UdpEcho, ECHO_PORT } from "./echo";
 export { EchoReplyHandler } from "./icmp";

@@ -8,7 +8,7 @@ import { NetStack } from "morgana/net/stack";
 import { NetConfig, parseNetConfig } from "morgana/net/config";
 import { Counter, counterName, OUTCOMES } from "morgana/net/counters";
 import { checksum } from "morgana/net/checksum";
-import { UdpHandler } from "morgana/net/udp";
+import { UdpEcho } from "morgana/net/echo";
 import { Scenario } from "../net-pair/scenario";
 
 const CAPTURE: i32 = 64;
@@ -41,16 +41,6 @@ class CaptureDevice extends Network {
   listen(listener: FrameListener): void {}
   stats(): NetworkStats {
     return this.counts;
-  }
-}
-
-/** Echoes datagrams back to their sender. */
-class Echo extends UdpHandler {
-  constructor(public stack: NetStack) {
-    super();
-  }
-  onDatagram(src: u32, srcPort: u32, dstPort: u32, data: usize, length: u32): void {
-    this.stack.sendUdp(dstPort, src, srcPort, data, length);
   }
 }
 
@@ -113,7 +103,7 @@ export function clearSent(): void {
 }
 
 export function listenEcho(port: u32): i32 {
-  return stack!.listenUdp(port, new Echo(stack!));
+  return stack!.listenUdp(port, new UdpEcho(stack!));
 }
 
 /** Sends `length` bytes from the input buffer. */

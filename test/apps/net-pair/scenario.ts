@@ -8,21 +8,11 @@ import { formatIpv4, parseIpv4, parseNetConfig } from "morgana/net/config";
 import { Counter, counterName, OUTCOMES } from "morgana/net/counters";
 import { formatMac } from "morgana/net/ethernet";
 import { UdpHandler } from "morgana/net/udp";
+import { ECHO_PORT, UdpEcho } from "morgana/net/echo";
 import { PairDevice } from "./device";
 
 const MTU: u32 = 1500;
-const ECHO_PORT: u32 = 7;
 const CLIENT_PORT: u32 = 40000;
-
-/** RFC 862's echo service: sends every datagram back where it came from. */
-class UdpEcho extends UdpHandler {
-  constructor(public stack: NetStack) {
-    super();
-  }
-  onDatagram(src: u32, srcPort: u32, dstPort: u32, data: usize, length: u32): void {
-    this.stack.sendUdp(dstPort, src, srcPort, data, length);
-  }
-}
 
 /** Keeps the last datagram it got. */
 class UdpCollector extends UdpHandler {
