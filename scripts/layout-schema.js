@@ -130,6 +130,8 @@ export default {
       // The rest of xs_wire.h's xsd_errors, and the xenstore client's own failures.
       "XEN_EIO", "XEN_E2BIG", "XEN_EACCES", "XEN_EISDIR", "XEN_EROFS", "XEN_ENOTEMPTY", "XEN_EISCONN",
       "XEN_EBADMSG", "XEN_ETIMEDOUT",
+      // blkif's BLKIF_RSP_EOPNOTSUPP, as blkfront reports it.
+      "XEN_EOPNOTSUPP",
     ],
     structs: {},
   },

@@ -21,3 +21,4 @@ export const XEN_ENOTEMPTY: u32 = 39;
 export const XEN_EISCONN: u32 = 106;
 export const XEN_EBADMSG: u32 = 74;
 export const XEN_ETIMEDOUT: u32 = 110;
+export const XEN_EOPNOTSUPP: u32 = 95;

@@ -21,3 +21,4 @@ export const XEN_ENOTEMPTY = 39;
 export const XEN_EISCONN = 106;
 export const XEN_EBADMSG = 74;
 export const XEN_ETIMEDOUT = 110;
+export const XEN_EOPNOTSUPP = 95;
