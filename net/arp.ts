@@ -143,7 +143,7 @@ export class Arp extends Timer {
     return -1;
   }
 
-  /** A free entry for `ip`; when full, the one closest to its deadline gives way. */
+  /** A free entry for `ip`; when full, the resolved entry closest to expiry gives way (one with frames waiting, last). */
   private allocate(ip: u32): i32 {
     let victim = 0;
     for (let i = 0; i < CACHE_SIZE; i++) {
@@ -151,7 +151,7 @@ export class Arp extends Timer {
         victim = i;
         break;
       }
-      if (unchecked(this.deadlines[i]) < unchecked(this.deadlines[victim])) victim = i;
+      if (this.evictsBefore(i, victim)) victim = i;
     }
     if (unchecked(this.states[victim]) != FREE) {
       this.link.counters.count(Counter.ARP_EVICTED);
@@ -162,6 +162,13 @@ export class Arp extends Timer {
     unchecked((this.tries[victim] = 0));
     unchecked((this.deadlines[victim] = 0));
     return victim;
+  }
+
+  private evictsBefore(a: i32, b: i32): bool {
+    const resolvedA = unchecked(this.states[a]) == RESOLVED;
+    const resolvedB = unchecked(this.states[b]) == RESOLVED;
+    if (resolvedA != resolvedB) return resolvedA;
+    return unchecked(this.deadlines[a]) < unchecked(this.deadlines[b]);
   }
 
   /** Records `mac` for entry `at` and sends what was waiting for it. */

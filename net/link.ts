@@ -6,7 +6,7 @@ import { allocPages, PAGE_SIZE } from "../runtime/core/pages";
 import { panic } from "../runtime/core/panic";
 import { NetConfig } from "./config";
 import { Counter, Counters } from "./counters";
-import { ETH_HLEN, ETH_ZLEN, loadMac } from "./ethernet";
+import { ETH_HLEN, ETH_ZLEN, formatMac, isGroupMac, loadMac } from "./ethernet";
 
 /** IPv4's minimum MTU (RFC 791): every host must take 68-byte datagrams. */
 const MIN_MTU: u32 = 68;
@@ -30,6 +30,7 @@ export class Link {
     this.txFrame = allocFrame(this.frameCapacity);
     device.mac(this.txFrame);
     this.mac = loadMac(this.txFrame);
+    if (isGroupMac(this.mac) || this.mac == 0) panic(`net: the device's MAC ${formatMac(this.mac)} is not a unicast address`);
   }
 
   /** Sends a frame built in `frame`, padded to ETH_ZLEN (the buffer holds at least that): 0 or a negative errno. */

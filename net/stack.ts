@@ -2,6 +2,7 @@
 // EtherType to ARP or IPv4, and up to ICMP and UDP. Built once; receiving
 // and sending allocate nothing.
 import { FrameListener, Network } from "../runtime/devices";
+import { panic } from "../runtime/core/panic";
 import { Arp } from "./arp";
 import { NetConfig } from "./config";
 import { Counter, Counters } from "./counters";
@@ -11,7 +12,6 @@ import { IPPROTO_ICMP, IPPROTO_UDP, Ipv4 } from "./ipv4";
 import { Link } from "./link";
 import { Pinger } from "./ping";
 import { Udp, UdpHandler } from "./udp";
-import { panic } from "../runtime/core/panic";
 
 export class NetStack extends FrameListener {
   counters: Counters;
@@ -41,6 +41,7 @@ export class NetStack extends FrameListener {
     this.ipv4 = ipv4;
     this.icmp = icmp;
     this.udp = udp;
+    // The MAC's last two bytes as the echo identifier: distinct for each stack on a link.
     this.pinger = new Pinger(icmp, <u32>(link.mac >> 32), ipv4.maxPayload() - ICMP_HLEN);
     device.listen(this);
   }

@@ -223,6 +223,31 @@ describe("frames the stack builds and answers", () => {
     expect(count(h, "arp.expired")).toBe(1n);
   });
 
+  it("keeps 32 addresses, evicting the resolved one closest to expiry before one with frames waiting", async () => {
+    const h = await stack();
+    const host = (i: number) => ({ ip: US.ip - 1 + i, mac: mac(`02:00:00:00:01:${i.toString(16).padStart(2, "0")}`) });
+    const announce = (i: number) => {
+      const { ip, mac } = host(i);
+      expect(feed(h, ethernet(BROADCAST, mac, 0x0806, arpPacket(1, mac, ip, ZERO_MAC, US.ip))).outcomes).toEqual(["arp.accepted"]);
+      h.advance(1_000_000n);
+    };
+    for (let i = 10; i < 42; i++) announce(i);
+    expect(count(h, "arp.evicted")).toBe(0n);
+    const waiting = host(100);
+    expect(h.sendUdp(1, waiting.ip, 9, 10)).toBe(0);
+    expect(count(h, "arp.evicted")).toBe(1n);
+    expect(h.arpLookup(host(10).ip)).toBe(-1n);
+    expect(h.arpLookup(host(11).ip)).toBeGreaterThan(0n);
+    for (let i = 50; i < 90; i++) announce(i);
+    expect(count(h, "arp.evicted")).toBe(41n);
+    expect(count(h, "arp.unresolved")).toBe(0n);
+    h.clearSent();
+    feed(h, ethernet(US.mac, waiting.mac, 0x0806, arpPacket(2, waiting.mac, waiting.ip, US.mac, US.ip)));
+    const out = sent(h);
+    expect(out.length).toBe(1);
+    expect(be32(fromUs(out[0], waiting.mac), 16)).toBe(waiting.ip);
+  });
+
   it("sends off-subnet traffic to the gateway and bounds what waits for ARP", async () => {
     const h = await stack();
     for (let i = 0; i < 8; i++) expect(h.sendUdp(1, ipv4("8.8.8.8"), 53, 20)).toBe(0);
