@@ -10,10 +10,13 @@ import { mapFrame } from "./frames";
 import { schedule } from "./sched";
 import { monotonicNs, NS_PER_SEC } from "./time";
 
-
-let ring: usize = 0; // the mapped xencons_interface of a domU
-let port: u32 = 0;
-let broken: bool = false; // the backend's out_cons made no sense: stop using the ring
+// @lazy: the panic path reaches these before asc has compiled this file's top level.
+// @ts-ignore: decorator
+@lazy let ring: usize = 0; // the mapped xencons_interface of a domU
+// @ts-ignore: decorator
+@lazy let port: u32 = 0;
+// @ts-ignore: decorator
+@lazy let broken: bool = false; // the backend's out_cons made no sense: stop using the ring
 
 /** Wakes the writer when the backend has consumed output; the loop does the rest. */
 class ConsoleEvent extends EventHandler {
@@ -71,7 +74,8 @@ export function printBounded(text: string): void {
 }
 
 /** Spins a panic makes at most while the ring stays full (the clock may not move: simulator). */
-const EMERGENCY_SPINS: u32 = 1_000_000;
+// @ts-ignore: decorator
+@lazy const EMERGENCY_SPINS: u32 = 1_000_000;
 
 /**
  * For panics: never reaches `block` (so that the many paths that can abort

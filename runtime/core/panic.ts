@@ -3,10 +3,13 @@
 import { exit } from "../platform";
 import { emergencyWrite } from "./console";
 
+// The globals of the abort path are @lazy: asc compiles abort before these files' top levels.
 /** The status a panic ends the domain with (apps' own statuses stay distinct). */
-export const PANIC_STATUS: i32 = 255;
+// @ts-ignore: decorator
+@lazy export const PANIC_STATUS: i32 = 255;
 
-let panicking: bool = false;
+// @ts-ignore: decorator
+@lazy let panicking: bool = false;
 
 export function panic(message: string): void {
   if (panicking) exit(PANIC_STATUS); // a panic while panicking: say nothing more
