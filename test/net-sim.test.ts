@@ -15,7 +15,7 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), "morgana-net-"));
   pair = await buildApp("test/apps/net-pair", join(dir, "net-pair.wasm"));
   config = await buildApp("test/apps/net-config", join(dir, "net-config.wasm"));
-}, 120_000);
+}, 300_000);
 
 async function run(wasm: Uint8Array, cmdline = "") {
   const sim = new Simulator({ seed: 5 });

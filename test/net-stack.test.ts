@@ -19,6 +19,9 @@ const ZERO_MAC = new Uint8Array(6);
 const ENOSPC = -28;
 const SECOND = 1_000_000_000n;
 
+// Both builds of the harness up front, under the hook timeout rather than a test's.
+beforeAll(async () => void (await Promise.all([loadHarness(), loadHarness(true)])), 300_000);
+
 async function stack(rtrace = false): Promise<Harness> {
   const h = await loadHarness(rtrace);
   h.setup(US.ip, US.prefix, GATEWAY, US.mtu);
