@@ -66,7 +66,7 @@ async function compileTraced(): Promise<Uint8Array> {
 
 /** A fresh instance: its own memory, stack and clock at 0. */
 export async function loadHarness(rtrace = false): Promise<Harness> {
-  const module = new WebAssembly.Module(await harnessBinary(rtrace));
+  const module = new WebAssembly.Module((await harnessBinary(rtrace)) as Uint8Array<ArrayBuffer>);
   let allocations = 0;
   // rtrace also reports every load and store (onload, onstore: the pointer passes through).
   const rtraceImports: Record<string, unknown> = { onalloc: () => void allocations++, onvisit: () => 1 };
