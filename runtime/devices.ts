@@ -34,8 +34,11 @@ export class BlockInfo {
   removable: bool = false;
   flush: bool = false;
   discard: bool = false;
+  /** Bytes: discards are best aligned on this granularity (plus discardAlignment). */
   discardGranularity: u32 = 0;
   discardAlignment: u32 = 0;
+  /** SECURE_DISCARD requests are understood (the data is erased, not only dropped). */
+  discardSecure: bool = false;
 }
 
 /** One block operation in flight (the batched form); reused by its owner. */
@@ -44,15 +47,18 @@ export class BlockRequest {
   static readonly WRITE: u8 = 1;
   static readonly FLUSH: u8 = 2;
   static readonly DISCARD: u8 = 3;
+  static readonly SECURE_DISCARD: u8 = 4;
   op: u8 = 0;
   /** First 512-byte sector. */
   sector: u64 = 0;
-  /** Linear-memory buffer (page-allocator pages) and its length in bytes. */
+  /** Linear-memory buffer (page-allocator pages, 512-byte aligned) and its length in bytes (discards: the bytes to drop). */
   buffer: usize = 0;
   length: u32 = 0;
   /** 0 when done well, a negative errno or BLKIF_RSP_* otherwise; valid once `done`. */
   status: i32 = 0;
   done: bool = false;
+  /** The implementation's bookkeeping while queued: parts still in flight. */
+  pending: u32 = 0;
   /** Told when the request completes; null to poll `done`. */
   completion: BlockCompletion | null = null;
 }
@@ -63,12 +69,19 @@ export abstract class BlockCompletion {
 
 export abstract class Block {
   abstract info(): BlockInfo;
-  /** Blocking calls: 0, or a negative errno. */
+  /**
+   * Blocking calls: 0, or a negative errno. Sectors count 512 bytes whatever the
+   * sector size; offsets and lengths must be multiples of the sector size.
+   */
   abstract read(sector: u64, buffer: usize, length: u32): i32;
   abstract write(sector: u64, buffer: usize, length: u32): i32;
+  /** Every write completed before the call is on stable storage when it returns 0. */
   abstract flush(): i32;
   abstract discard(sector: u64, sectors: u64): i32;
-  /** Batched form: queue without waiting (0, or a negative errno if it cannot be queued). */
+  /**
+   * Batched form: queue without waiting (0, or a negative errno if it cannot be
+   * queued). Requests start in order; a FLUSH starts once those before it completed.
+   */
   abstract submit(request: BlockRequest): i32;
   /** Waits until every submitted request has completed. */
   abstract drain(): void;
