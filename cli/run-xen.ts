@@ -4,7 +4,7 @@
 // arrive (QEMU's own serial output has no timestamps).
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { basename, dirname } from "node:path";
 import { dom0, runInitramfs, xenBinary, type TestbedGuest } from "../scripts/xen-testbed/testbed.ts";
 import { CliError } from "./errors.ts";
 
@@ -39,6 +39,8 @@ export interface XenResult {
 export interface RunOptions {
   /** Wall-clock limit for the whole QEMU run. */
   timeoutMs?: number;
+  /** The domain's memory (default 64 MiB as dom0, 32 MiB as a domU). */
+  memoryMiB?: number;
   /** Extra words for the unikernel's command line. */
   cmdline?: string;
   /** Called with each console line of the unikernel as it arrives. */
@@ -111,7 +113,8 @@ function statusOf(console: SerialLine[]): number | null {
 export async function runDom0(image: string, opts: RunOptions = {}): Promise<XenResult> {
   const console: SerialLine[] = [];
   let xenReady = false;
-  const run = await qemu("dom0_mem=64M", 512, `${image} qemu-exit ${opts.cmdline ?? ""}`.trim(), opts.timeoutMs ?? 60_000, (line) => {
+  const memoryMiB = opts.memoryMiB ?? 64;
+  const run = await qemu(`dom0_mem=${memoryMiB}M`, Math.max(512, memoryMiB + 256), `${image} qemu-exit ${opts.cmdline ?? ""}`.trim(), opts.timeoutMs ?? 60_000, (line) => {
     if (!xenReady) {
       xenReady = XEN_READY.test(line.text);
       return;
@@ -214,4 +217,22 @@ export async function runDomUs(guests: DomUGuest[], opts: { timeoutMs?: number }
     });
   }
   return results;
+}
+
+/**
+ * Boots `image` the quickest way its devices allow: as dom0 when it needs
+ * none, else as a domU of the test bed with a vif on xenbr0 and/or a disk.
+ */
+export async function runOnXen(
+  image: string, opts: RunOptions & { net?: boolean; disk?: string; name?: string } = {},
+): Promise<XenResult> {
+  if (!opts.net && !opts.disk) return runDom0(image, opts);
+  const name = opts.name ?? "morgana";
+  const timeoutSeconds = Math.ceil((opts.timeoutMs ?? 60_000) / 1000);
+  const results = await runDomUs([{
+    name, kernel: image, timeoutSeconds, onConsole: opts.onConsole,
+    files: opts.disk ? [opts.disk] : [],
+    xl: { memoryMiB: opts.memoryMiB ?? 32, cmdline: opts.cmdline, net: opts.net, disk: opts.disk ? `/guests/${name}/${basename(opts.disk)}` : undefined },
+  }]);
+  return results.get(name)!;
 }

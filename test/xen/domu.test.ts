@@ -2,7 +2,10 @@
 // dom0 boot runs every case in turn through `xl create`. A domU's console is
 // the PV console ring, read by xenconsoled; its shutdown reason comes from xl.
 import { createHash } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { REPO } from "../../cli/build.ts";
 import { runDomUs, type DomUGuest, type XenResult } from "../../cli/run-xen.ts";
 import { appImage, bootMs, figure, watImage } from "./images.ts";
 
@@ -13,10 +16,14 @@ describe("domUs under the test bed's Linux dom0", () => {
   const result = (name: string) => results.get(name)!;
 
   beforeAll(async () => {
+    const disk = join(REPO, "build", "xen-test", "disk.img");
+    mkdirSync(dirname(disk), { recursive: true });
+    writeFileSync(disk, Buffer.alloc(1 << 20));
     const app = (name: string, dir: string, cmdline = "", timeoutSeconds = 30): Promise<DomUGuest> =>
       appImage(dir).then((kernel) => ({ name, kernel, timeoutSeconds, xl: { memoryMiB: 32, cmdline } }));
     const guests = [
       await app("hello", "examples/hello"),
+      { ...(await app("devices", "examples/hello")), files: [disk], xl: { memoryMiB: 32, net: true, disk: "/guests/devices/disk.img" } },
       await app("status", "test/apps/crash", "status=7"),
       await app("panic", "test/apps/crash", "crash=panic"),
       await app("oob", "test/apps/crash", "crash=oob"),
@@ -40,6 +47,11 @@ describe("domUs under the test bed's Linux dom0", () => {
     const created = r.serial.find((l) => l.text === "TESTBED ready")!;
     figure("time: dom0 ready to hello's first line (xl create of a domU)", r.console[0].at - created.at, "ms");
     figure("boot time: Xen's 'Freed init memory' to hello's first line (through the Linux dom0)", bootMs(r.serial, /^TESTBED hello: Hello from Morgana$/), "ms");
+  });
+
+  it("creates a domU with a vif on the bridge and a loop-backed disk (the hotplug scripts connect both)", () => {
+    expect(texts(result("devices"))[0]).toBe("Hello from Morgana");
+    expect(result("devices")).toMatchObject({ status: 0, shutdown: "poweroff" });
   });
 
   it("ends with main's status: non-zero is a crash", () => {
