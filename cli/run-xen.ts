@@ -5,7 +5,8 @@
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
-import { dom0, runInitramfs, xenBinary, type TestbedGuest } from "../scripts/xen-testbed/testbed.ts";
+import * as testbed from "../scripts/xen-testbed/testbed.ts";
+import type { TestbedGuest } from "../scripts/xen-testbed/testbed.ts";
 import { CliError } from "./errors.ts";
 
 const QEMU = "qemu-system-x86_64";
@@ -47,6 +48,16 @@ export interface RunOptions {
   onConsole?: (line: string) => void;
 }
 
+/** The test bed's own errors (a missing package, apt failing) as one-line CLI errors. */
+function fromTestbed<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (err) {
+    if (err instanceof testbed.TestbedError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
 function requireQemu(): void {
   if (spawnSync(QEMU, ["--version"], { stdio: "ignore" }).error) {
     throw new CliError(`${QEMU} not found: install Debian's qemu-system-x86 (apt-get install qemu-system-x86)`);
@@ -62,7 +73,7 @@ function qemu(
     "-accel", "tcg", "-cpu", "qemu64,+svm", "-m", String(memoryMiB), "-smp", "1", "-display", "none",
     "-no-reboot", "-monitor", "none", "-nic", "none", "-chardev", "stdio,id=com1,signal=off", "-serial", "chardev:com1",
     "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-    "-kernel", xenBinary(), "-append", `${XEN_ARGS} ${xenArgs}`, "-initrd", modules,
+    "-kernel", fromTestbed(testbed.xenBinary), "-append", `${XEN_ARGS} ${xenArgs}`, "-initrd", modules,
   ];
   const started = Date.now();
   const child = spawn(QEMU, args, { stdio: ["ignore", "pipe", "pipe"] });
@@ -179,13 +190,13 @@ export interface DomUGuest extends Omit<TestbedGuest, "config"> {
  * from xenconsoled's log; its shutdown reason from `xl create -F`.
  */
 export async function runDomUs(guests: DomUGuest[], opts: { timeoutMs?: number } = {}): Promise<Map<string, XenResult>> {
-  const { kernel } = dom0();
+  const { kernel } = fromTestbed(testbed.dom0);
   const tested: TestbedGuest[] = guests.map((g) => {
     const config = `${g.kernel}.${g.name}.cfg`;
     writeXlConfig(config, { ...g.xl, name: g.name, kernel: `/guests/${g.name}/kernel` });
     return { name: g.name, kernel: g.kernel, config, timeoutSeconds: g.timeoutSeconds, stream: g.stream, files: g.files };
   });
-  const initramfs = runInitramfs(tested);
+  const initramfs = fromTestbed(() => testbed.runInitramfs(tested));
   const results = new Map<string, XenResult>();
   const consoles = new Map<string, SerialLine[]>(guests.map((g) => [g.name, []]));
   const reasons = new Map<string, string>();
