@@ -1,0 +1,412 @@
+// The simulated netback (Linux's xen-netback, rx-copy only): one queue of a
+// guest's vif. Transmit: the guest's tx requests are gathered (multi-slot
+// frames, extra-info slots answered NETIF_RSP_NULL) and copied out through
+// grant copy, then sent to the bridge. Receive: frames from the bridge are
+// copied into the buffers the guest posted, through grant copy with its checks,
+// split over several slots when they do not fit one (feature-sg). Features are
+// switchable, and `misbehave` makes it answer wrongly on purpose.
+import type { Simulator } from "../simulator.ts";
+import type { PluggedXenstore } from "../xenstore/plug.ts";
+import type { Domain } from "../domain.ts";
+import { PAGE_SIZE } from "../guest_memory.ts";
+import type { GrantMapping } from "../grant_table.ts";
+import { GNTST_okay } from "../xen/grant_table.ts";
+import {
+  NETIF_RSP_ERROR, NETIF_RSP_NULL, NETIF_RSP_OKAY, NETRXF_csum_blank, NETRXF_data_validated, NETRXF_extra_info,
+  NETRXF_more_data, NETTXF_extra_info, NETTXF_more_data, XEN_NETIF_EXTRA_FLAG_MORE, XEN_NETIF_EXTRA_TYPE_GSO,
+  XEN_NETIF_GSO_TYPE_TCPV4, XEN_NETIF_MAX_TX_SIZE, XEN_NETIF_NR_SLOTS_MIN, netif_extra_info, netif_rx_request,
+  netif_rx_response, netif_tx_request, netif_tx_response,
+} from "../xen/io/netif.ts";
+import type { BridgePort, NetBridge } from "./net-bridge.ts";
+import { NetRing } from "./net-ring.ts";
+import { XenbusBackend } from "./net-xenbus.ts";
+
+export interface NetbackFeatures {
+  /** feature-sg: frames over several slots (default on). */
+  sg?: boolean;
+  /** feature-split-event-channels (default on). */
+  splitEventChannels?: boolean;
+  /** multi-queue-max-queues, offered when above 1 (default 1: not offered); one queue is served. */
+  maxQueues?: number;
+  /** feature-rx-copy (default on; a frontend must refuse a backend without it). */
+  rxCopy?: boolean;
+}
+
+export interface NetbackOptions {
+  features?: NetbackFeatures;
+  /** Bytes per rx slot (default a page): smaller values split received frames over several slots. */
+  rxSlotBytes?: number;
+  /** Deliver IPv4 UDP frames with their checksum left blank and NETRXF_csum_blank set (checksum offload). */
+  rxCsumBlank?: boolean;
+}
+
+/** Wrong answers, each for the next `times` occasions. */
+export type Misbehaviour =
+  | "rx-bad-id" // an rx response id other than its request's
+  | "rx-bad-offset" // an rx offset outside the page
+  | "rx-oversize" // an rx length running past the page
+  | "rx-error" // an rx status of NETIF_RSP_ERROR
+  | "rx-bad-extra" // an extra-info slot of type 0 (invalid)
+  | "rx-extra" // a valid GSO extra-info slot: to be skipped
+  | "rx-overflow" // rsp_prod pushed past what the frontend asked for
+  | "tx-bad-id" // a tx response with an id never sent
+  | "tx-error" // a tx status of NETIF_RSP_ERROR (frame dropped)
+  | "tx-overflow"
+  | "drop-notify"; // responses pushed without the notification
+
+/** Frames queued for a guest before further ones are dropped (netback's rx queue). */
+const RX_QUEUE_MAX = 512;
+const ETH_HLEN = 14;
+
+export class Netback implements BridgePort {
+  readonly xenbus: XenbusBackend;
+  readonly stats = { txFrames: 0, txErrors: 0, rxFrames: 0, rxDropped: 0, protocolErrors: 0, notifications: 0 };
+  /** The frontend's feature-sg, split channels, and how it connected. */
+  frontSg = false;
+  split = false;
+  private readonly features: Required<NetbackFeatures>;
+  private readonly misbehaviour = new Map<Misbehaviour, number>();
+  private readonly rxQueue: Uint8Array[] = [];
+  private send: (frame: Uint8Array) => void = () => {};
+  private mappings: GrantMapping[] = [];
+  private ports: number[] = [];
+  private txRing?: NetRing;
+  private rxRing?: NetRing;
+  private txPort = -1;
+  private rxPort = -1;
+  private scheduled = false;
+  private bridge?: NetBridge;
+
+  constructor(
+    private readonly sim: Simulator, xs: PluggedXenstore, readonly domid: number, readonly devid: number,
+    private readonly options: NetbackOptions = {},
+  ) {
+    const f = options.features ?? {};
+    this.features = { sg: f.sg ?? true, splitEventChannels: f.splitEventChannels ?? true, maxQueues: f.maxQueues ?? 1, rxCopy: f.rxCopy ?? true };
+    const slot = options.rxSlotBytes ?? PAGE_SIZE;
+    if (!Number.isInteger(slot) || slot < 1 || slot > PAGE_SIZE) throw new Error(`netback: rxSlotBytes must be from 1 to ${PAGE_SIZE}`);
+    this.xenbus = new XenbusBackend(
+      sim, xs.store, `/local/domain/${domid}/device/vif/${devid}`, `/local/domain/0/backend/vif/${domid}/${devid}`,
+      { features: () => this.offered(), connect: () => this.connect(), disconnect: () => this.disconnect() },
+    );
+  }
+
+  /** Plugs the vif into `bridge` and starts the handshake. */
+  start(bridge?: NetBridge): void {
+    if (bridge) this.send = bridge.attach(this);
+    this.bridge = bridge;
+    this.xenbus.start();
+  }
+
+  /** The guest is gone: unplug, unmap, close. */
+  stop(): void {
+    this.bridge?.detach(this);
+    this.xenbus.stop();
+  }
+
+  /** Makes the next `times` occasions of `kind` go wrong. */
+  misbehave(kind: Misbehaviour, times = 1): void {
+    this.misbehaviour.set(kind, (this.misbehaviour.get(kind) ?? 0) + times);
+  }
+
+  private take(kind: Misbehaviour): boolean {
+    const left = this.misbehaviour.get(kind) ?? 0;
+    if (left <= 0) return false;
+    this.misbehaviour.set(kind, left - 1);
+    return true;
+  }
+
+  private offered(): Record<string, string> {
+    const f = this.features;
+    return {
+      "feature-sg": f.sg ? "1" : "0",
+      "feature-rx-copy": f.rxCopy ? "1" : "0",
+      "feature-rx-flip": "0",
+      "feature-split-event-channels": f.splitEventChannels ? "1" : "0",
+      "feature-gso-tcpv4": "0",
+      ...(f.maxQueues > 1 ? { "multi-queue-max-queues": String(f.maxQueues) } : {}),
+    };
+  }
+
+  // --- Connection --------------------------------------------------------------------------------
+
+  private connect(): string | undefined {
+    const x = this.xenbus;
+    const queues = x.read("multi-queue-num-queues");
+    if (queues !== undefined && queues !== "1") return `multi-queue-num-queues "${queues}": one queue is served`;
+    if (x.read("request-rx-copy") !== "1") return "the frontend did not write request-rx-copy=1";
+    if (x.read("feature-rx-notify") !== "1") return "the frontend did not write feature-rx-notify=1";
+    this.frontSg = x.read("feature-sg") === "1";
+    const txRef = decimal(x.read("tx-ring-ref"));
+    const rxRef = decimal(x.read("rx-ring-ref"));
+    if (txRef === undefined || rxRef === undefined) return "tx-ring-ref and rx-ring-ref must be grant references";
+    this.split = this.features.splitEventChannels && x.read("event-channel-tx") !== undefined;
+    const txEv = decimal(x.read(this.split ? "event-channel-tx" : "event-channel"));
+    const rxEv = this.split ? decimal(x.read("event-channel-rx")) : txEv;
+    if (txEv === undefined || rxEv === undefined) return "no usable event-channel";
+    for (const [ref, slot, which] of [[txRef, netif_tx_request.SIZE, "tx"], [rxRef, netif_rx_request.SIZE, "rx"]] as const) {
+      const { status, mapping } = this.sim.grants.map(this.domid, ref, false);
+      if (status !== GNTST_okay || !mapping) {
+        this.disconnect();
+        return `cannot map the ${which} ring (grant ${ref}): status ${status}`;
+      }
+      this.mappings.push(mapping);
+      if (which === "tx") this.txRing = new NetRing(mapping, slot);
+      else this.rxRing = new NetRing(mapping, slot);
+    }
+    try {
+      this.txPort = this.sim.events.bindInterdomain(this.domid, txEv);
+      this.ports.push(this.txPort);
+      this.rxPort = this.split ? this.sim.events.bindInterdomain(this.domid, rxEv) : this.txPort;
+      if (this.split) this.ports.push(this.rxPort);
+    } catch (err) {
+      this.disconnect();
+      return `cannot bind the event channel: ${(err as Error).message}`;
+    }
+    this.sim.events.onEvent(this.txPort, () => this.kick());
+    if (this.split) this.sim.events.onEvent(this.rxPort, () => this.kick());
+    this.kick();
+    return undefined;
+  }
+
+  private disconnect(): void {
+    for (const port of this.ports) {
+      try {
+        this.sim.events.close(port);
+      } catch {
+        // the guest closed its end already
+      }
+    }
+    for (const m of this.mappings) this.sim.grants.unmap(m.handle);
+    this.ports = [];
+    this.mappings = [];
+    this.txRing = undefined;
+    this.rxRing = undefined;
+  }
+
+  private get live(): boolean {
+    return this.xenbus.connected && this.txRing !== undefined && this.rxRing !== undefined;
+  }
+
+  // --- Frames ------------------------------------------------------------------------------------
+
+  /** A frame from the bridge for this guest. */
+  deliver(frame: Uint8Array): void {
+    if (this.rxQueue.length >= RX_QUEUE_MAX) {
+      this.stats.rxDropped++;
+      return;
+    }
+    this.rxQueue.push(frame);
+    this.kick();
+  }
+
+  /** Serves both rings from the event queue, once per burst. */
+  private kick(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.sim.after(0n, () => {
+      this.scheduled = false;
+      if (!this.live) return;
+      this.serveTx();
+      if (this.live) this.serveRx();
+    });
+  }
+
+  private notify(port: number): void {
+    if (this.take("drop-notify")) return;
+    this.stats.notifications++;
+    this.sim.events.notify(port);
+  }
+
+  /** The frontend broke the ring protocol: stop serving it, as Linux's netback does. */
+  private fatal(): void {
+    this.stats.protocolErrors++;
+    this.disconnect();
+  }
+
+  private serveTx(): void {
+    const ring = this.txRing!;
+    do {
+      for (;;) {
+        const waiting = ring.unconsumed();
+        if (waiting < 0) return this.fatal();
+        if (waiting === 0 || !this.txFrame(ring, waiting)) break;
+      }
+      if (!this.txRing) return;
+      if (this.take("tx-overflow")) ring.pushBogusProducer(ring.size + 3);
+      else if (ring.pushResponses()) this.notify(this.txPort);
+    } while (this.txRing && ring.finalCheck());
+  }
+
+  /** Takes one frame's slots if all `waiting` hold it; false to wait for more. */
+  private txFrame(ring: NetRing, waiting: number): boolean {
+    const view = ring.view();
+    const slots: { at: number; extra: boolean }[] = [];
+    let extra = false;
+    let more = true;
+    for (let i = 0; more || extra; i++) {
+      if (i >= waiting) return false;
+      if (slots.length > XEN_NETIF_NR_SLOTS_MIN + 4) {
+        this.fatal();
+        return false;
+      }
+      const at = ring.at(ring.reqCons + i);
+      slots.push({ at, extra });
+      if (extra) {
+        extra = (view.getUint8(at + netif_extra_info.flags.offset) & XEN_NETIF_EXTRA_FLAG_MORE) !== 0;
+      } else {
+        const flags = view.getUint16(at + netif_tx_request.flags.offset, true);
+        more = (flags & NETTXF_more_data) !== 0;
+        extra = i === 0 && (flags & NETTXF_extra_info) !== 0;
+      }
+    }
+    // Copy each slot out (the guest may change it), then the data: first slot's size is the frame's.
+    const reqs = slots.map(({ at, extra }) => ({
+      extra, gref: view.getUint32(at + netif_tx_request.gref.offset, true), offset: view.getUint16(at + netif_tx_request.offset.offset, true),
+      id: view.getUint16(at + netif_tx_request.id.offset, true), size: view.getUint16(at + netif_tx_request.size.offset, true),
+    }));
+    ring.reqCons = (ring.reqCons + slots.length) >>> 0;
+    const data = reqs.filter((r) => !r.extra);
+    const total = data[0].size;
+    const rest = data.slice(1).reduce((n, r) => n + r.size, 0);
+    let ok = total >= ETH_HLEN && rest <= total && total <= XEN_NETIF_MAX_TX_SIZE && (data.length === 1 || this.frontSg);
+    const frame = new Uint8Array(ok ? total : 0);
+    let done = 0;
+    for (let k = 0; ok && k < data.length; k++) {
+      const len = k === 0 ? total - rest : data[k].size;
+      const r = data[k];
+      ok = r.offset + len <= PAGE_SIZE && this.sim.grants.copyFrom(this.domid, r.gref, r.offset, frame.subarray(done, done + len)) === GNTST_okay;
+      done += len;
+    }
+    if (ok && this.take("tx-error")) ok = false;
+    const out = ring.view();
+    for (const r of reqs) {
+      const at = ring.at(ring.rspProdPvt);
+      ring.rspProdPvt = (ring.rspProdPvt + 1) >>> 0;
+      const id = r.extra ? 0 : this.take("tx-bad-id") ? 0xfff0 : r.id;
+      out.setUint16(at + netif_tx_response.id.offset, id, true);
+      out.setInt16(at + netif_tx_response.status.offset, r.extra ? NETIF_RSP_NULL : ok ? NETIF_RSP_OKAY : NETIF_RSP_ERROR, true);
+    }
+    if (!ok) {
+      this.stats.txErrors++;
+      return true;
+    }
+    this.stats.txFrames++;
+    this.send(frame);
+    return true;
+  }
+
+  private serveRx(): void {
+    const ring = this.rxRing!;
+    let pushed = false;
+    do {
+      while (this.rxQueue.length > 0) {
+        const waiting = ring.unconsumed();
+        if (waiting < 0) return this.fatal();
+        const sent = this.rxFrame(ring, this.rxQueue[0], waiting);
+        if (sent === undefined) break;
+        this.rxQueue.shift();
+        pushed = true;
+      }
+      if (pushed) {
+        pushed = false;
+        if (this.take("rx-overflow")) ring.pushBogusProducer(ring.size + 3);
+        else if (ring.pushResponses()) this.notify(this.rxPort);
+      }
+    } while (this.rxQueue.length > 0 && this.rxRing && ring.finalCheck());
+  }
+
+  /** Copies one frame into the guest's posted buffers; undefined when too few are posted yet. */
+  private rxFrame(ring: NetRing, frame: Uint8Array, waiting: number): boolean | undefined {
+    const step = this.options.rxSlotBytes ?? PAGE_SIZE;
+    const pieces = Math.max(1, Math.ceil(frame.length / step));
+    if (pieces > 1 && !(this.frontSg && this.features.sg)) {
+      this.stats.rxDropped++;
+      return false;
+    }
+    const extra = this.take("rx-bad-extra") ? 0 : this.take("rx-extra") ? XEN_NETIF_EXTRA_TYPE_GSO : -1;
+    if (waiting < pieces + (extra >= 0 ? 1 : 0)) {
+      if (extra >= 0) this.misbehave(extra === 0 ? "rx-bad-extra" : "rx-extra"); // kept for the frame that fits
+      return undefined;
+    }
+    let bytes = frame;
+    let csum = 0;
+    if (this.options.rxCsumBlank && blankUdpChecksum(bytes = frame.slice())) csum = NETRXF_csum_blank | NETRXF_data_validated;
+    for (let k = 0; k < pieces; k++) {
+      const view = ring.view();
+      const at = ring.at(ring.reqCons);
+      const id = view.getUint16(at + netif_rx_request.id.offset, true);
+      const gref = view.getUint32(at + netif_rx_request.gref.offset, true);
+      ring.reqCons = (ring.reqCons + 1) >>> 0;
+      const chunk = bytes.subarray(k * step, Math.min(bytes.length, (k + 1) * step));
+      const copied = this.sim.grants.copyTo(this.domid, gref, 0, chunk) === GNTST_okay;
+      const flags = (k + 1 < pieces ? NETRXF_more_data : 0) | (k === 0 ? csum | (extra >= 0 ? NETRXF_extra_info : 0) : 0);
+      let offset = 0;
+      let status = copied ? chunk.length : NETIF_RSP_ERROR;
+      let rid = id;
+      if (k === 0) {
+        if (this.take("rx-bad-id")) rid = (id + 1) & 0xffff;
+        if (this.take("rx-bad-offset")) offset = PAGE_SIZE + 16;
+        if (this.take("rx-oversize")) status = PAGE_SIZE + 1;
+        if (this.take("rx-error")) status = NETIF_RSP_ERROR;
+      }
+      // ring.h: a response goes in the slot its request came from.
+      const out = ring.view();
+      const rat = ring.at(ring.rspProdPvt);
+      ring.rspProdPvt = (ring.rspProdPvt + 1) >>> 0;
+      out.setUint16(rat + netif_rx_response.id.offset, rid, true);
+      out.setUint16(rat + netif_rx_response.offset.offset, offset & 0xffff, true);
+      out.setUint16(rat + netif_rx_response.flags.offset, flags, true);
+      out.setInt16(rat + netif_rx_response.status.offset, status, true);
+      if (k === 0 && extra >= 0) {
+        ring.reqCons = (ring.reqCons + 1) >>> 0;
+        const eat = ring.at(ring.rspProdPvt);
+        ring.rspProdPvt = (ring.rspProdPvt + 1) >>> 0;
+        out.setUint8(eat + netif_extra_info.type.offset, extra);
+        out.setUint8(eat + netif_extra_info.flags.offset, 0);
+        out.setUint16(eat + netif_extra_info.u_gso_size.offset, 1448, true);
+        out.setUint8(eat + netif_extra_info.u_gso_type.offset, XEN_NETIF_GSO_TYPE_TCPV4);
+        out.setUint16(eat + netif_extra_info.u_gso_features.offset, 0, true);
+      }
+    }
+    this.stats.rxFrames++;
+    return true;
+  }
+}
+
+function decimal(text: string | undefined): number | undefined {
+  return text !== undefined && /^(0|[1-9]\d{0,9})$/.test(text) && Number(text) <= 0xffffffff ? Number(text) : undefined;
+}
+
+/** Leaves an IPv4 UDP frame's checksum as offloading senders do (garbage to be filled in); false if not UDP. */
+function blankUdpChecksum(frame: Uint8Array): boolean {
+  if (frame.length < ETH_HLEN + 28 || frame[12] !== 0x08 || frame[13] !== 0x00 || frame[ETH_HLEN] >> 4 !== 4) return false;
+  const ihl = (frame[ETH_HLEN] & 15) * 4;
+  if (frame[ETH_HLEN + 9] !== 17 || frame.length < ETH_HLEN + ihl + 8) return false;
+  frame[ETH_HLEN + ihl + 6] = 0x12;
+  frame[ETH_HLEN + ihl + 7] = 0x34;
+  return true;
+}
+
+/** Adds vif `devid` to a domain (as `xl network-attach`) with a netback plugged into `bridge`. */
+export function attachNetwork(
+  sim: Simulator, xs: PluggedXenstore, domain: Domain,
+  options: NetbackOptions & { bridge?: NetBridge; mac?: string; devid?: number; mtu?: number } = {},
+): Netback {
+  const devid = options.devid ?? 0;
+  const mac = options.mac ?? `00:16:3e:${hex((domain.domid >> 8) & 0xff)}:${hex(domain.domid & 0xff)}:${hex(devid & 0xff)}`;
+  if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac) || parseInt(mac.slice(0, 2), 16) & 1) {
+    throw new Error(`attachNetwork: "${mac}" is not a unicast MAC address like 00:16:3e:00:00:01`);
+  }
+  xs.toolstack.addVif(domain.domid, { devid, mac, mtu: options.mtu, bridge: options.bridge?.name });
+  const netback = new Netback(sim, xs, domain.domid, devid, options);
+  netback.start(options.bridge);
+  sim.onDomainEnd((d) => {
+    if (d.domid === domain.domid) netback.stop();
+  });
+  return netback;
+}
+
+function hex(n: number): string {
+  return n.toString(16).padStart(2, "0");
+}
