@@ -24,6 +24,7 @@ export abstract class Task {
 const timers: Array<Timer> = new Array<Timer>(); // binary min-heap on deadline
 const ready: Array<Task> = new Array<Task>();
 let readyHead: i32 = 0;
+let taskDepth: i32 = 0; // a task may wait, and so run the loop inside the loop
 let armed: u64 = 0;
 
 /** Arms (or re-arms) `t` for absolute system time `deadline`. */
@@ -79,14 +80,17 @@ export function sleep(ns: u64): void {
 /** Events, deferred tasks, then expired timers, in deadline order; returns the work done. */
 function runOnce(): u32 {
   let work = dispatchEvents();
-  const end = ready.length;
-  while (readyHead < end) {
+  const end = ready.length; // tasks deferred meanwhile wait for the next turn
+  taskDepth++;
+  while (readyHead < end && readyHead < ready.length) {
     const task = unchecked(ready[readyHead++]);
     task.queued = false;
     task.run();
     work++;
   }
-  if (readyHead == ready.length) {
+  taskDepth--;
+  // Only the outermost turn may compact the queue: an inner one would pull it from under the outer loop.
+  if (taskDepth == 0 && readyHead == ready.length) {
     ready.length = 0;
     readyHead = 0;
   }
