@@ -35,6 +35,13 @@ describe("time", () => {
   });
 });
 
+describe("scheduler", () => {
+  it("runs every deferred task once, also those deferred while a task waits", async () => {
+    const run = await runApp("test/apps/tasks");
+    expect(run.console).toBe("a waits\nb runs\na resumes\nc runs\nb runs\nb ran 2 times, c 1\nmorgana: exit 0\n");
+  });
+});
+
 describe("event channels", () => {
   it("delivers exactly one event on each of 1,200 loopback ports, honours masks, loses none raised in a handler", async () => {
     const run = await runApp("test/apps/evtchn", { cmdline: "pairs=600", maxEvtchns: 4096 });
