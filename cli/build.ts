@@ -54,6 +54,7 @@ export function abiFlags(): string[] {
     "--path", packagePath(),
     "--baseDir", "/",
     "-O3",
+    "--debug",
   ];
 }
 
@@ -82,6 +83,7 @@ export function asyncify(binary: Uint8Array): Uint8Array {
     mod.setFeatures(binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.SignExt |
       binaryen.Features.NontrappingFPToInt | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt);
     binaryen.setPassArgument("asyncify-imports", "env.block");
+    binaryen.setDebugInfo(true); // keep the name section: traps then name the function
     binaryen.setOptimizeLevel(3);
     binaryen.setShrinkLevel(0);
     mod.runPasses(["asyncify"]);
@@ -90,6 +92,7 @@ export function asyncify(binary: Uint8Array): Uint8Array {
     return mod.emitBinary();
   } finally {
     binaryen.setPassArgument("asyncify-imports", null);
+    binaryen.setDebugInfo(false);
     mod.dispose();
   }
 }
