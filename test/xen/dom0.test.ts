@@ -43,6 +43,18 @@ describe("the ABI probe as dom0 (test/fixtures/abi-probe.wat)", () => {
     });
   }
 
+  it("crashes a block that nothing could wake (no VIRQ_TIMER bound), as the simulator traps it", async () => {
+    const r = await boot(probe, "case=b", "probe block without timer");
+    expect(texts(r)).toEqual(["morgana: trap block without VIRQ_TIMER bound (it would never wake)"]);
+    expect(r).toMatchObject({ status: null, shutdown: "crash", qemuStatus: qemuStatus(0x7f) });
+  });
+
+  it("crashes when start returns instead of calling exit", async () => {
+    const r = await boot(probe, "case=r", "probe start returns");
+    expect(texts(r)).toEqual(["morgana: start returned without calling exit"]);
+    expect(r).toMatchObject({ status: null, shutdown: "crash", qemuStatus: qemuStatus(0x7f) });
+  });
+
   it("loops an event channel back to itself and wakes from block on a VIRQ_TIMER single-shot", async () => {
     const r = await boot(probe, "case=e", "probe events");
     expect(texts(r)).toEqual(["wat: all checks passed: 9", "morgana: exit 0"]);
