@@ -23,6 +23,10 @@ export interface CompileOptions {
   outFile: string;
   /** Keep a .wat beside the .wasm. */
   text?: boolean;
+  /** More asc flags after the ABI's (e.g. --use ASC_RTRACE=1). */
+  flags?: string[];
+  /** false: the same optimisation without the Asyncify pass (benchmarks compare the two). */
+  asyncify?: boolean;
 }
 
 /** Where `import ... from "morgana/..."` resolves: a folder holding a link to REPO. */
@@ -63,21 +67,24 @@ export async function compile(opts: CompileOptions): Promise<Uint8Array> {
   let diagnostics = "";
   const stderr = { write: (s: string | Uint8Array) => void (diagnostics += String(s)) };
   const out: Record<string, Uint8Array | string> = {};
-  const { error } = await asc.main([...opts.entries, "--outFile", "module.wasm", "--noColors", ...abiFlags()], {
+  const { error } = await asc.main([...opts.entries, "--outFile", "module.wasm", "--noColors", ...abiFlags(), ...(opts.flags ?? [])], {
     stdout: stderr,
     stderr,
     writeFile: (name: string, contents: Uint8Array | string) => void (out[name] = contents),
   });
   if (error) throw new BuildError(firstDiagnostic(diagnostics) || error.message);
-  const binary = asyncify(out["module.wasm"] as Uint8Array);
+  const binary = asyncify(out["module.wasm"] as Uint8Array, opts.asyncify ?? true);
   mkdirSync(dirname(opts.outFile), { recursive: true });
   writeFileSync(opts.outFile, binary);
   if (opts.text) writeFileSync(opts.outFile.replace(/\.wasm$/, ".wat"), toText(binary));
   return binary;
 }
 
-/** Asyncify before -O3, as DESIGN measured: only paths that reach env.block are instrumented. */
-export function asyncify(binary: Uint8Array): Uint8Array {
+/**
+ * Asyncify before -O3, as DESIGN measured: only paths that reach env.block are
+ * instrumented. With `pass` false, the same -O3 round alone.
+ */
+export function asyncify(binary: Uint8Array, pass = true): Uint8Array {
   const mod = binaryen.readBinary(binary);
   try {
     mod.setFeatures(binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.SignExt |
@@ -86,7 +93,7 @@ export function asyncify(binary: Uint8Array): Uint8Array {
     binaryen.setDebugInfo(true); // keep the name section: traps then name the function
     binaryen.setOptimizeLevel(3);
     binaryen.setShrinkLevel(0);
-    mod.runPasses(["asyncify"]);
+    if (pass) mod.runPasses(["asyncify"]);
     mod.optimize();
     if (!mod.validate()) throw new BuildError("asyncify produced an invalid module");
     return mod.emitBinary();

@@ -1,9 +1,8 @@
 // Runs test/apps/net-harness in Node: the stack without a hypervisor. The
 // imports it reaches are the clock (vcpu_time_info at shared_info 0, moved by
 // `block` to its deadline: virtual time), console_io (a panic's message) and exit.
-import asc from "assemblyscript/dist/asc.js";
 import { join } from "node:path";
-import { abiFlags, asyncify, compile, REPO } from "../cli/build.ts";
+import { compile, REPO } from "../cli/build.ts";
 import { shared_info, vcpu_info, vcpu_time_info } from "../sim/xen/xen.ts";
 
 const SYSTEM_TIME = shared_info.vcpu_info.offset + vcpu_info.time.offset + vcpu_time_info.system_time.offset;
@@ -52,16 +51,8 @@ function harnessBinary(rtrace: boolean): Promise<Uint8Array> {
   return binary;
 }
 
-async function compileTraced(): Promise<Uint8Array> {
-  const out: Record<string, Uint8Array | string> = {};
-  let diagnostics = "";
-  const { error } = await asc.main([ENTRY, "--outFile", "module.wasm", ...abiFlags(), "--use", "ASC_RTRACE=1"], {
-    stdout: { write: (s: string) => void (diagnostics += s) },
-    stderr: { write: (s: string) => void (diagnostics += s) },
-    writeFile: (name: string, contents: Uint8Array | string) => void (out[name] = contents),
-  });
-  if (error) throw new Error(`net harness (rtrace): ${diagnostics}`);
-  return asyncify(out["module.wasm"] as Uint8Array);
+function compileTraced(): Promise<Uint8Array> {
+  return compile({ entries: [ENTRY], outFile: join(REPO, "build/test/net-harness-rtrace.wasm"), flags: ["--use", "ASC_RTRACE=1"] });
 }
 
 /** A fresh instance: its own memory, stack and clock at 0. */
