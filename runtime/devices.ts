@@ -105,8 +105,9 @@ export class NetworkStats {
 export abstract class Network {
   /** The 6-byte MAC address, copied to `dst`. */
   abstract mac(dst: usize): void;
+  /** The largest Ethernet payload: frames are at most mtu() + 14 bytes (no FCS). */
   abstract mtu(): u32;
-  /** Sends one Ethernet frame (copied or granted before return): 0, or a negative errno. */
+  /** Sends one Ethernet frame; `frame` is free again on return (netfront copies it): 0, or a negative errno. */
   abstract write(frame: usize, length: u32): i32;
   abstract listen(listener: FrameListener): void;
   abstract stats(): NetworkStats;
