@@ -20,7 +20,7 @@ const GUEST_IP = ipv4("10.77.0.2");
 class Host implements BridgePort {
   readonly replies = new Set<number>();
   send: (frame: Uint8Array) => void = () => {};
-  guestMac = new Uint8Array(6);
+  guestMac: Uint8Array = new Uint8Array(6);
 
   deliver(f: Uint8Array): void {
     const type = be16(f, 12);
@@ -41,7 +41,7 @@ function counters(console: string): Record<string, string> {
 }
 
 /** Boots nf-probe, warms up ARP, then runs `plan` one fault every 400 ms: a ping hit by it, then one that must pass. */
-async function probe(plan: Misbehaviour[], seconds: number) {
+async function probe(plan: Misbehaviour[], seconds: number, also?: (sim: Simulator, netback: Netback) => void) {
   const sim = new Simulator({ seed: 11 });
   const xs = plugXenstore(sim);
   const bridge = new NetBridge();
@@ -51,6 +51,8 @@ async function probe(plan: Misbehaviour[], seconds: number) {
   const netback: Netback = attachNetwork(sim, xs, d, { bridge });
   host.guestMac = mac("00:16:3e:00:01:00");
   sim.after(100n * MS, () => host.ping(1000));
+  sim.after(1000n * MS, () => host.ping(2000));
+  also?.(sim, netback);
   plan.forEach((kind, i) => {
     sim.after(BigInt(400 + 400 * i) * MS, () => {
       netback.misbehave(kind);
@@ -81,6 +83,13 @@ describe("netfront against a misbehaving netback", () => {
       txBadId: "1", txStatus: "1", ringOverflow: "0", missedNotifications: "1", outside: "0", broken: "false",
       rxErrors: "5", rxDropped: "5", txErrors: "2",
     });
+  });
+
+  it("the backend closes and comes back: netfront reconnects and frames flow again", async () => {
+    const { d, host, c } = await probe([], 2, (sim, nb) => sim.after(300n * MS, () => nb.xenbus.close()));
+    expect(d.result).toEqual({ kind: "exit", status: 0 });
+    expect(host.replies.has(1000) && host.replies.has(2000)).toBe(true);
+    expect(c).toMatchObject({ connections: "2", broken: "false", outside: "0" });
   });
 
   for (const kind of ["rx-overflow", "tx-overflow"] as const) {

@@ -47,6 +47,12 @@ export class XenbusBackend implements Watcher {
     this.drop();
   }
 
+  /** The backend goes away (as on `xl network-detach` or a netback restart): Closing; the frontend may start over. */
+  close(): void {
+    this.drop();
+    this.write("state", String(XenbusStateClosing));
+  }
+
   read(key: string): string | undefined {
     const node = this.store.nodes.get(`${this.frontend}/${key}`);
     return node && utf8(node.value);
