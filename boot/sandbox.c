@@ -30,13 +30,14 @@ static uint32_t nr_grant_frames;
 
 static bool own_domain(domid_t dom) { return dom == DOMID_SELF || dom == own_domid; }
 
-/* Frames the domain may map over linear memory. */
-static bool mappable(xen_pfn_t mfn) {
+/* Frames the domain may map over the linear page at `offset`: its special
+   frames, or the page's own frame back (no aliasing of linear memory). */
+static bool mappable(xen_pfn_t mfn, uint64_t offset) {
   if (mfn == start_info->shared_info >> PAGE_SHIFT) return true;
   if (!is_dom0() && (mfn == start_info->console.domU.mfn || mfn == start_info->store_mfn)) return true;
   for (uint32_t i = 0; i < nr_grant_frames; i++)
     if (mfn == grant_frames[i]) return true;
-  return linear_frame(mfn);
+  return mfn == linear_page_frame(offset);
 }
 
 /* Our own grant `ref` may only ever show a frame of linear memory. */
@@ -48,11 +49,17 @@ static bool own_grant_safe(grant_ref_t ref) {
   return (entry.flags & GTF_type_mask) != GTF_permit_access || linear_frame(entry.frame);
 }
 
+/* Errors as the simulator's (sim/hypercalls.ts): -EINVAL for a bad page or
+   flags, -EPERM for a frame the domain may not map there. A PTE that is not
+   present puts the page's own frame back, as there. */
 static long update_va_mapping(uint64_t va, uint64_t pte, uint64_t flags) {
-  if (va % PAGE_SIZE || !in_linear(va, PAGE_SIZE)) return -XEN_EFAULT;
-  if (flags & ~UVMF_FLUSHTYPE_MASK) return -XEN_EINVAL; /* UVMF_MULTI/ALL carry a vcpu mask */
-  if ((pte & ~PTE_ALLOWED) || !(pte & _PAGE_PRESENT)) return -XEN_EPERM;
-  if (!mappable((pte & PTE_FRAME) >> PAGE_SHIFT)) return -XEN_EPERM;
+  uint64_t offset = va - MEMORY_BASE;
+  if (va % PAGE_SIZE || !in_linear(va, PAGE_SIZE) || offset < HOST_AREA_END) return -XEN_EINVAL;
+  /* UVMF_LOCAL or UVMF_ALL: any other bits are UVMF_MULTI's vcpu-mask pointer. */
+  if ((flags & ~UVMF_FLUSHTYPE_MASK) != UVMF_LOCAL && (flags & ~UVMF_FLUSHTYPE_MASK) != UVMF_ALL) return -XEN_EINVAL;
+  if (!(pte & _PAGE_PRESENT)) pte = (linear_page_frame(offset) << PAGE_SHIFT) | _PAGE_PRESENT | _PAGE_RW;
+  if (pte & ~PTE_ALLOWED) return -XEN_EPERM;
+  if (!mappable((pte & PTE_FRAME) >> PAGE_SHIFT, offset)) return -XEN_EPERM;
   return HYPERCALL3(__HYPERVISOR_update_va_mapping, va, pte | _PAGE_NX, flags);
 }
 

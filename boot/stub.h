@@ -23,6 +23,8 @@
 #define _PAGE_ACCESSED 0x020ul
 #define _PAGE_DIRTY 0x040ul
 #define _PAGE_NX (1ul << 63)
+/* Linear memory below it belongs to the host (runtime/platform.ts). */
+#define HOST_AREA_END 0x10000ul
 /* Where linear offset 0 lives: L4 slot 1, away from the image at 0 (ABI memoryBase). */
 #define MEMORY_BASE (1ul << 39)
 
