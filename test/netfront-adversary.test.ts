@@ -92,6 +92,15 @@ describe("netfront against a misbehaving netback", () => {
     expect(c).toMatchObject({ connections: "2", broken: "false", outside: "0" });
   });
 
+  it("refuses, in one line, a backend without feature-rx-copy", async () => {
+    const sim = new Simulator();
+    const xs = plugXenstore(sim);
+    const d = sim.createDomain({ name: "probe", wasm: await appWasm("test/apps/nf-probe"), cmdline: "ip=10.77.0.2/24", memoryMiB: 16 });
+    attachNetwork(sim, xs, d, { features: { rxCopy: false } });
+    await sim.run({ timeoutMs: 30_000 });
+    expect(d.console).toBe("morgana: panic: netfront: vif 0: the backend does not offer feature-rx-copy\nmorgana: exit 255\n");
+  });
+
   for (const kind of ["rx-overflow", "tx-overflow"] as const) {
     it(`${kind}: the device stops with a counted error, the unikernel runs on`, async () => {
       const { d, host, c } = await probe([kind], 2);
