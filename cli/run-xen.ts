@@ -64,6 +64,9 @@ function requireQemu(): void {
   }
 }
 
+/** Lines after which nothing more can happen: QEMU is stopped at once. */
+const DEAD_END = /^\(XEN\) Hardware Dom0 (crashed|halted)|Kernel panic - not syncing/;
+
 /** Runs QEMU with Xen and two multiboot modules, streaming serial lines. */
 function qemu(
   xenArgs: string, memoryMiB: number, modules: string, timeoutMs: number, onLine: (line: SerialLine) => void,
@@ -92,6 +95,7 @@ function qemu(
       const line = { at, text: raw.replace(/\r+$/, "") };
       serial.push(line);
       onLine(line);
+      if (DEAD_END.test(line.text)) child.kill("SIGKILL");
     }
   });
   child.stderr.on("data", (chunk) => (stderr += chunk));
