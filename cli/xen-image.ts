@@ -55,14 +55,14 @@ function run(file: string, args: string[], cwd: string): string {
   } catch (err) {
     const e = err as { stderr?: string; message: string };
     const first = (e.stderr ?? "").split("\n").find((l) => /error|undefined reference/i.test(l)) ?? e.message;
-    throw new BuildError(`${basename(file)}: ${first.trim()}`);
+    throw new BuildError(`${basename(file)}: ${first.trim().split("\n")[0]}`);
   }
 }
 
 const sameTypes = (a: ValType[], b: ValType[]) => a.length === b.length && a.every((t, i) => t === b[i]);
 
 /** Checks the module against what the stub provides; returns env.memory's limits and the table slots. */
-export function checkModule(wasmPath: string, info: WasmInfo): { memory: Limits; tableSlots: number } {
+function checkModule(wasmPath: string, info: WasmInfo): { memory: Limits; tableSlots: number } {
   let memory: Limits | undefined;
   for (const imp of info.imports) {
     const where = `${wasmPath}: import ${imp.module}.${imp.name}`;
