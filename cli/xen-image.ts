@@ -62,7 +62,7 @@ function run(file: string, args: string[], cwd: string): string {
 const sameTypes = (a: ValType[], b: ValType[]) => a.length === b.length && a.every((t, i) => t === b[i]);
 
 /** Checks the module against what the stub provides; returns env.memory's limits and the table slots. */
-function checkModule(wasmPath: string, info: WasmInfo): { memory: Limits; tableSlots: number } {
+export function checkModule(wasmPath: string, info: WasmInfo): { memory: Limits; tableSlots: number } {
   let memory: Limits | undefined;
   for (const imp of info.imports) {
     const where = `${wasmPath}: import ${imp.module}.${imp.name}`;
