@@ -1,0 +1,55 @@
+// blkfront's IOPS on the simulator (issue 7, part 2): bench/drivers/blk/ in a
+// simulated domain against the simulated blkback, serving a raw image in
+// /dev/shm (memory, so the host's disk stays out of the figures) with no
+// virtual completion latency: what is measured is what the driver, the core,
+// the simulator and the backend cost the host per request.
+import { mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { buildApp, REPO } from "../../cli/build.ts";
+import { Simulator } from "../../sim/index.ts";
+import { attachDisk, type Blkback } from "../../sim/backends/blkback.ts";
+import { plugXenstore } from "../../sim/xenstore/plug.ts";
+import { profile, type ProfileSummary } from "./profile.ts";
+import { watchSpans, type Span } from "./spans.ts";
+
+/** The guest's workloads, in its order (bench/drivers/blk/main.ts): name, bytes per request. */
+export const BLOCK_WORKLOADS = [
+  ["randread-4k-qd1", 4096], ["randread-4k-qd32", 4096],
+  ["seqread-64k-qd1", 65536], ["seqread-64k-qd32", 65536],
+  ["seqwrite-64k-qd1", 65536], ["seqwrite-64k-qd32", 65536],
+] as const;
+const IMAGE_BYTES = 64 << 20;
+/** Where the image lives: a tmpfs, when the host has one. */
+const SHM = "/dev/shm";
+
+export interface BlockRun {
+  spans: Span[];
+  backend: Blkback["stats"];
+  profile?: ProfileSummary;
+}
+
+let wasm: Promise<Uint8Array> | undefined;
+
+/** One run of every workload with `ops` requests each; `profiled` samples where the time goes (slower). */
+export async function blockRun(ops: number, outDir: string, profiled = false): Promise<BlockRun> {
+  wasm ??= buildApp(join(REPO, "bench/drivers/blk"), join(outDir, "blk-bench.wasm"));
+  const dir = mkdtempSync(join(SHM, "morgana-bench-"));
+  try {
+    const sim = new Simulator({ seed: 1 });
+    const xs = plugXenstore(sim);
+    const domain = sim.createDomain({ name: "blk-bench", wasm: await wasm, cmdline: `ops=${ops}`, memoryMiB: 64 });
+    const backend = attachDisk(sim, xs, domain, { path: join(dir, "disk.img"), sizeBytes: IMAGE_BYTES, latencyNs: [0, 0] });
+    const { spans, lines } = watchSpans([domain]);
+    const run = () => sim.run({ timeoutMs: 600_000 });
+    const summary = profiled ? (await profile(run)).summary : (await run(), undefined);
+    const result = domain.result;
+    if (result?.kind !== "exit" || result.status !== 0) {
+      throw new Error(`blk-bench: ${result?.kind === "exit" ? `exit ${result.status}` : result?.message}: ${lines(domain).slice(-3).join(" / ")}`);
+    }
+    const missing = BLOCK_WORKLOADS.find(([name]) => !spans.some((s) => s.name === name));
+    if (missing) throw new Error(`blk-bench: no timing for ${missing[0]}`);
+    return { spans, backend: { ...backend.stats }, profile: summary };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
