@@ -2,7 +2,7 @@
 // UDP-echo each other (test/apps/nf-peer) and examples/ping, with each of the
 // backend's feature switches, multi-slot frames both ways and checksum offload.
 import { beforeAll, describe, expect, it } from "vitest";
-import { Simulator } from "../sim/index.ts";
+import { type Domain, Simulator } from "../sim/index.ts";
 import { plugXenstore } from "../sim/xenstore/plug.ts";
 import { NetBridge } from "../sim/backends/net-bridge.ts";
 import { attachNetwork, type Netback, type NetbackOptions } from "../sim/backends/netback.ts";
@@ -18,7 +18,7 @@ async function runBridge(guests: Guest[], seed = 3) {
   const sim = new Simulator({ seed });
   const xs = plugXenstore(sim);
   const bridge = new NetBridge();
-  const domains = [];
+  const domains: Domain[] = [];
   const backs: Netback[] = [];
   for (const [i, g] of guests.entries()) {
     const d = sim.createDomain({ name: `${g.app.split("/").pop()}-${i}`, wasm: await appWasm(g.app), cmdline: g.cmdline, memoryMiB: 16 });

@@ -25,13 +25,13 @@ export interface TapLink extends BridgePort {
 
 let opened = 0;
 
-/** "tap:10.77.0.1/24" -> address and prefix, or a one-line error. */
+/** "tap:10.77.0.1/24" -> address and prefix, or a one-line error (the caller names the option). */
 export function parseTapSpec(spec: string): { ip: string; prefix: number } {
   const m = /^tap:((?:\d{1,3}\.){3}\d{1,3})\/(\d{1,2})$/.exec(spec);
   const ip = m?.[1];
   const prefix = Number(m?.[2]);
   if (!ip || ip.split(".").some((o) => Number(o) > 255 || (o.length > 1 && o.startsWith("0"))) || !(prefix >= 8 && prefix <= 30)) {
-    throw new Error(`--net ${spec}: expected tap:ADDRESS/LENGTH with an IPv4 address and a length from 8 to 30, like tap:10.77.0.1/24`);
+    throw new Error(`expected tap:ADDRESS/LENGTH with an IPv4 address and a length from 8 to 30, like tap:10.77.0.1/24`);
   }
   return { ip, prefix };
 }
@@ -69,7 +69,7 @@ export function namespacesAllowed(): boolean {
   }
 }
 
-/** Opens a tap `spec` ("tap:10.77.0.1/24") in a new namespace and plugs it into `bridge`. */
+/** Opens a tap `spec` ("tap:10.77.0.1/24") in a new namespace and plugs it into `bridge`; errors are one line, without the spec. */
 export async function openTap(sim: Simulator, spec: string, bridge: NetBridge): Promise<TapLink> {
   const { ip, prefix } = parseTapSpec(spec);
   if (!sim.realTime) throw new Error("a tap bridge is a real peer: create the Simulator with realTime: true");
@@ -140,7 +140,7 @@ export async function openTap(sim: Simulator, spec: string, bridge: NetBridge): 
   } catch (err) {
     close();
     const e = err as Error & { stderr?: Buffer };
-    throw new Error(`--net ${spec}: ${e.stderr?.toString().trim().split("\n")[0] || e.message}`);
+    throw new Error(e.stderr?.toString().trim().split("\n")[0] || e.message);
   }
   const send = bridge.attach(link);
   socket.on("message", (msg, from) => {
