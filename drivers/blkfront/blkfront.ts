@@ -189,7 +189,8 @@ export class Blkfront extends Block {
       const s = new Shadow(i, this.maxSegments);
       if (this.maxSegments > BLKIF_MAX_SEGMENTS_PER_REQUEST) {
         s.indirectPage = allocPage();
-        s.indirectGref = grantPage(domid, s.indirectPage, true);
+        // Writable, as Linux grants them: a persistent backend maps every grant read-write.
+        s.indirectGref = grantPage(domid, s.indirectPage, false);
         if (s.indirectGref == GRANT_INVALID_REF) return -XEN_ENOSPC;
       }
       s.nextFree = i + 1 < <i32>n ? i + 1 : -1;
@@ -397,11 +398,15 @@ export class Blkfront extends Block {
       this.ring.reqProdPvt++;
       return 0;
     }
-    // Segments: the rest of the buffer cut at page boundaries, up to maxSegments of them.
-    let nsegs: u32 = 0;
+    // Segments: the rest of the buffer cut at page boundaries, up to maxSegments of
+    // them, and the part cut back to whole logical sectors (backends refuse others).
     let at = r.buffer + this.headDone;
-    const end = r.buffer + r.length;
-    for (let p = at; p < end && nsegs < this.maxSegments; nsegs++) p = (p & ~(PAGE_SIZE - 1)) + PAGE_SIZE;
+    let end = r.buffer + r.length;
+    let reach = at;
+    for (let n: u32 = 0; reach < end && n < this.maxSegments; n++) reach = min(end, (reach & ~(PAGE_SIZE - 1)) + PAGE_SIZE);
+    if (reach < end) end = at + (reach - at) / this.geometry.sectorSize * this.geometry.sectorSize;
+    let nsegs: u32 = 0;
+    for (let p = at; p < end; nsegs++) p = (p & ~(PAGE_SIZE - 1)) + PAGE_SIZE;
     const pool = this.pool;
     if (pool) {
       if (pool.available() < <i32>nsegs) return this.inFlight ? 1 : -XEN_ENOSPC;
