@@ -3,19 +3,8 @@
 // `ip=10.77.0.2/24 [gw=10.77.0.1]`. It runs until the domain is destroyed.
 import { NS_PER_SEC, println, sleep } from "morgana/runtime";
 import { connectNetfront } from "morgana/drivers/netfront";
-import { formatIpv4, formatMac, NetStack, netConfigFromCmdline, UdpHandler } from "morgana/net";
-
-const ECHO_PORT: u32 = 7;
-
-/** Sends every datagram back where it came from. */
-class UdpEcho extends UdpHandler {
-  constructor(public stack: NetStack) {
-    super();
-  }
-  onDatagram(src: u32, srcPort: u32, dstPort: u32, data: usize, length: u32): void {
-    this.stack.sendUdp(dstPort, src, srcPort, data, length);
-  }
-}
+import { formatIpv4, formatMac, NetStack, netConfigFromCmdline } from "morgana/net";
+import { ECHO_PORT, UdpEcho } from "./echo";
 
 export function main(): i32 {
   const config = netConfigFromCmdline();

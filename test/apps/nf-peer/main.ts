@@ -4,18 +4,9 @@
 import { cmdlineArg, NS_PER_SEC, println, sleep, allocPages } from "morgana/runtime";
 import { connectNetfront } from "morgana/drivers/netfront";
 import { formatIpv4, formatMac, NetStack, netConfigFromCmdline, parseIpv4, UdpHandler } from "morgana/net";
+import { ECHO_PORT, UdpEcho } from "../../../examples/ping/echo";
 
-const ECHO_PORT: u32 = 7;
 const CLIENT_PORT: u32 = 40007;
-
-class UdpEcho extends UdpHandler {
-  constructor(public stack: NetStack) {
-    super();
-  }
-  onDatagram(src: u32, srcPort: u32, dstPort: u32, data: usize, length: u32): void {
-    this.stack.sendUdp(dstPort, src, srcPort, data, length);
-  }
-}
 
 class Collector extends UdpHandler {
   buffer: usize = allocPages(16);

@@ -4,16 +4,8 @@
 // netfront's counters and exits.
 import { cmdlineArg, FrameListener, NS_PER_SEC, println, sleep } from "morgana/runtime";
 import { connectNetfront, Netfront } from "morgana/drivers/netfront";
-import { NetStack, netConfigFromCmdline, UdpHandler } from "morgana/net";
-
-class UdpEcho extends UdpHandler {
-  constructor(public stack: NetStack) {
-    super();
-  }
-  onDatagram(src: u32, srcPort: u32, dstPort: u32, data: usize, length: u32): void {
-    this.stack.sendUdp(dstPort, src, srcPort, data, length);
-  }
-}
+import { NetStack, netConfigFromCmdline } from "morgana/net";
+import { ECHO_PORT, UdpEcho } from "../../../examples/ping/echo";
 
 /** Counts frames outside netfront's buffers (and never passes them on). */
 class Guard extends FrameListener {
@@ -36,7 +28,7 @@ export function main(): i32 {
   const stack = new NetStack(nic, config);
   const guard = new Guard(nic, stack);
   nic.listen(guard);
-  stack.listenUdp(7, new UdpEcho(stack));
+  stack.listenUdp(ECHO_PORT, new UdpEcho(stack));
   println("probe: up");
   const seconds = cmdlineArg("seconds");
   sleep((seconds == null ? 10 : <u64>parseInt(seconds)) * NS_PER_SEC);
