@@ -28,6 +28,7 @@ describe("blkfront data integrity", () => {
       expect(counter(run.console, "mismatches")).toBe(0);
       expect(counter(run.console, "failures")).toBe(0);
       expect(counter(run.console, "indirect")).toBeGreaterThan(0);
+      expect(counter(run.console, "told")).toBeGreaterThan(0);
       expect(modelChunks(run.console).size).toBe(CHUNKS);
       expect(differingChunks(run.console, run.atFlush!)).toEqual([]);
       expect(differingChunks(run.console, run.file)).toEqual([]);

@@ -4,7 +4,7 @@
 // Prints "final flush: <status>" once the last flush is acknowledged, then the
 // driver's counters and the SHA-256 of every 64 KiB chunk whose content is known
 // (a failed write or discard leaves its sectors unknown).
-import { allocPages, BlockRequest, cmdlineArg, monotonicNs, NS_PER_SEC, println, sleep } from "morgana/runtime";
+import { allocPages, BlockCompletion, BlockRequest, cmdlineArg, monotonicNs, NS_PER_SEC, println, sleep } from "morgana/runtime";
 import { xenbusDevices } from "morgana/runtime/core/xenbus";
 import { parseDecimal } from "morgana/runtime/core/xenstore";
 import { Blkfront } from "morgana/drivers/blkfront";
@@ -43,6 +43,16 @@ let flushes: u32 = 0;
 let discards: u32 = 0;
 let batches: u32 = 0;
 let lost = false;
+
+/** Counts completions told through BlockRequest.completion (the other half of a batch polls `done`). */
+class Told extends BlockCompletion {
+  count: u32 = 0;
+  complete(request: BlockRequest): void {
+    if (request.done) this.count++;
+  }
+}
+const told = new Told();
+let expectedTold: u32 = 0;
 
 function mark(sector: u64, bytes: u64, isUnknown: bool): void {
   for (let s = sector; s < sector + bytes / 512; s++) unknown[<i32>s] = isUnknown ? 1 : 0;
@@ -166,11 +176,14 @@ export function main(): i32 {
         r.sector = range[0];
         r.length = <u32>range[1];
         r.buffer = buffers + <usize>i * bufPages * 4096 + <usize>(rand(8) * 512);
+        r.completion = i & 1 ? told : null;
         if (r.op == BlockRequest.WRITE) fill(r.buffer, range[1]);
         const s = disk.submit(r);
         if (s) {
           r.done = true;
           r.status = s;
+        } else if (r.completion) {
+          expectedTold++;
         }
       }
       disk.drain();
@@ -185,7 +198,8 @@ export function main(): i32 {
   }
   if (!g.readOnly && !lost) println(`final flush: ${disk.flush()}`);
   const st = disk.stats;
-  println(`ops: reads ${reads} writes ${writes} flushes ${flushes} discards ${discards} batches ${batches} failures ${failures} mismatches ${mismatches}${lost ? " lost" : ""}`);
+  if (told.count != expectedTold) mismatches++;
+  println(`ops: reads ${reads} writes ${writes} flushes ${flushes} discards ${discards} batches ${batches} failures ${failures} mismatches ${mismatches} told ${told.count}${lost ? " lost" : ""}`);
   println(`driver: requests ${st.requests} indirect ${st.indirectRequests} errors ${st.errors} badIds ${st.badIds} badOperations ${st.badOperations} overflows ${st.overflows} badStatuses ${st.badStatuses} polled ${st.polled} aborted ${st.aborted} leakedGrants ${st.leakedGrants} connections ${disk.dev.connections}`);
   for (let c: u64 = 0; c < bytes; c += CHUNK) {
     let known = true;
