@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ALL_FEATURES, type BlkbackFaults, type BlkbackFeatures } from "../sim/backends/blkback.ts";
+import type { BlkbackFaults, BlkbackFeatures } from "../sim/backends/blkback.ts";
 import { bytes, utf8 } from "../sim/xenstore/wire.ts";
 import type { Watcher } from "../sim/xenstore/store.ts";
 import { counter, differingChunks, makeImage, modelChunks, runDisk, sha256 } from "./blk-run.ts";

@@ -30,7 +30,7 @@ import { Shadow } from "./shadow";
 
 /** Largest ring this frontend asks for (Linux's XENBUS_MAX_RING_GRANT_ORDER). */
 export const MAX_RING_PAGE_ORDER: u32 = 4;
-/** Segments per indirect request at most (512 KiB): one descriptor page per request. */
+/** Segments per indirect request at most (512 KiB): their descriptors fit one page (512 would). */
 export const MAX_INDIRECT_SEGMENTS: u32 = 128;
 /** Requests waiting for a ring slot at most; submit says EAGAIN beyond. */
 export const QUEUE_LENGTH: i32 = 1024;
@@ -39,8 +39,6 @@ const MAX_PERSISTENT_PAGES: i32 = 1024;
 /** A blocked caller looks at the ring this often, so a lost notification costs a delay, not a hang. */
 const POLL_NS: u64 = 10_000_000;
 const SECTOR: u32 = 512;
-const SECTORS_PER_PAGE: u32 = <u32>PAGE_SIZE / SECTOR;
-const DESCRIPTORS_PER_PAGE: u32 = <u32>(PAGE_SIZE / blkif_request_segment.SIZE);
 
 /** What went wrong with the backend, counted. */
 export class BlkfrontStats {
