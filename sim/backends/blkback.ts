@@ -424,8 +424,9 @@ export class Blkback implements Watcher {
         const sector = req.getBigUint64(blkif_request_discard.sector_number.offset, true);
         const count = req.getBigUint64(blkif_request_discard.nr_sectors.offset, true);
         const secure = (req.getUint8(blkif_request_discard.flag.offset) & BLKIF_DISCARD_SECURE) !== 0;
+        if (secure && !f.discardSecure) return this.complete(id, op, () => BLKIF_RSP_EOPNOTSUPP);
         const range = this.range(sector, count);
-        if (!range || (secure && !f.discardSecure)) return this.complete(id, op, () => BLKIF_RSP_ERROR);
+        if (!range) return this.complete(id, op, () => BLKIF_RSP_ERROR);
         const pending = this.image.discard(range.pos, range.len);
         return this.complete(id, op, () => (pending.wait() === 0 ? BLKIF_RSP_OKAY : BLKIF_RSP_ERROR));
       }
