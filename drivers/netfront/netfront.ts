@@ -9,14 +9,14 @@ import { FrameListener, Network, NetworkStats } from "../../runtime/devices";
 import { bindHandler, EventHandler, evtchnAllocUnbound, evtchnClose, evtchnSend } from "../../runtime/core/events";
 import { endAccess, GRANT_INVALID_REF, grantPage } from "../../runtime/core/grants";
 import { allocPage, allocPages, PAGE_SIZE } from "../../runtime/core/pages";
-import { armTimer, cancelTimer, Timer } from "../../runtime/core/sched";
+import { armTimer, cancelTimer, defer, Task, Timer } from "../../runtime/core/sched";
 import { monotonicNs } from "../../runtime/core/time";
 import { XenbusDevice, XenbusDriver } from "../../runtime/core/xenbus";
 import { parseDecimal, xsRead } from "../../runtime/core/xenstore";
 import { FrontRing } from "../../runtime/ring/front";
 import { RING_OVERFLOW, ringSizeOf } from "../../runtime/ring/sring";
 import { XEN_E2BIG, XEN_EAGAIN, XEN_EINVAL, XEN_EIO, XEN_ENOSPC, XEN_ENOSYS } from "../../runtime/xen/errno";
-import { XenbusStateConnected } from "../../runtime/xen/io/xenbus";
+import { XenbusStateClosing, XenbusStateConnected } from "../../runtime/xen/io/xenbus";
 import {
   NETIF_RSP_NULL, NETIF_RSP_OKAY, NETRXF_csum_blank, NETRXF_extra_info, NETRXF_more_data, NETTXF_more_data,
   XEN_NETIF_EXTRA_FLAG_MORE, XEN_NETIF_EXTRA_TYPE_MAX, XEN_NETIF_EXTRA_TYPE_NONE, XEN_NETIF_MAX_TX_SIZE,
@@ -89,6 +89,16 @@ class Watchdog extends Timer {
   }
 }
 
+/** Starts the device over after the backend broke a ring: Closing, and xenbus reconnects once the backend follows. */
+class Reset extends Task {
+  constructor(private nf: Netfront) {
+    super();
+  }
+  run(): void {
+    if (this.nf.broken && this.nf.up) this.nf.dev.switchState(XenbusStateClosing);
+  }
+}
+
 class NetfrontDriver extends XenbusDriver {
   constructor(private nf: Netfront) {
     super();
@@ -114,7 +124,7 @@ export class Netfront extends Network {
   reason: string = "";
   /** Connected and the rings sane: frames flow. */
   up: bool = false;
-  /** The backend overflowed a ring: nothing flows until it reconnects. */
+  /** The backend overflowed a ring: nothing flows until the device has been reset (closed and reconnected). */
   broken: bool = false;
   /** The backend's feature-sg: frames may span several slots. */
   sg: bool = false;
@@ -125,6 +135,7 @@ export class Netfront extends Network {
   private listener: FrameListener | null = null;
   private handler!: NetfrontEvent;
   private timer!: Watchdog;
+  private reset!: Reset;
   private stalled: bool = false;
   private txRing: FrontRing = new FrontRing(netif_tx_sring.LENGTH_ring);
   private rxRing: FrontRing = new FrontRing(netif_rx_sring.LENGTH_ring);
@@ -159,6 +170,7 @@ export class Netfront extends Network {
     this.dev = new XenbusDevice("vif", id, new NetfrontDriver(this));
     this.handler = new NetfrontEvent(this);
     this.timer = new Watchdog(this);
+    this.reset = new Reset(this);
     this.reassembly = allocPages(REASSEMBLY_PAGES);
     this.txRingPage = allocPage();
     this.rxRingPage = allocPage();
@@ -272,8 +284,10 @@ export class Netfront extends Network {
   }
 
   private overflowed(): void {
-    if (!this.broken) this.errors.ringOverflow++;
+    if (this.broken) return;
+    this.errors.ringOverflow++;
     this.broken = true;
+    defer(this.reset); // xenstore I/O waits: not from inside the ring loop
   }
 
   /** Frees the tx ids the backend is done with. */
