@@ -32,6 +32,10 @@ export interface XenResult {
   serial: SerialLine[];
   /** domUs: the whole console log as xenconsoled wrote it, summarised by dom0. */
   log?: { lines: number; md5: string };
+  /** domUs: SHA-256 of each disk image as dom0 sees it after the guest ended. */
+  files?: Map<string, string>;
+  /** domUs: what the guest's check script printed in dom0. */
+  check?: string[];
   /** QEMU's exit status (dom0 runs: (code << 1) | 1 from isa-debug-exit), null if killed. */
   qemuStatus: number | null;
   wallMs: number;
@@ -198,25 +202,29 @@ export async function runDomUs(guests: DomUGuest[], opts: { timeoutMs?: number }
   const tested: TestbedGuest[] = guests.map((g) => {
     const config = `${g.kernel}.${g.name}.cfg`;
     writeXlConfig(config, { ...g.xl, name: g.name, kernel: `/guests/${g.name}/kernel` });
-    return { name: g.name, kernel: g.kernel, config, timeoutSeconds: g.timeoutSeconds, stream: g.stream, files: g.files };
+    return { name: g.name, kernel: g.kernel, config, timeoutSeconds: g.timeoutSeconds, stream: g.stream, files: g.files, check: g.check };
   });
   const initramfs = fromTestbed(() => testbed.runInitramfs(tested));
   const results = new Map<string, XenResult>();
   const consoles = new Map<string, SerialLine[]>(guests.map((g) => [g.name, []]));
   const reasons = new Map<string, string>();
   const logs = new Map<string, { lines: number; md5: string }>();
+  const files = new Map<string, Map<string, string>>(guests.map((g) => [g.name, new Map()]));
+  const checks = new Map<string, string[]>(guests.map((g) => [g.name, []]));
   const byName = new Map(guests.map((g) => [g.name, g]));
   const limit = opts.timeoutMs ?? 120_000 + guests.reduce((t, g) => t + g.timeoutSeconds * 1000, 0);
   const run = await qemu(
     "dom0_mem=512M,max:512M dom0_max_vcpus=1", 2048,
     `${kernel} console=hvc0 earlyprintk=xen loglevel=3 rdinit=/init,${initramfs}`, limit,
     (line) => {
-      const m = /^TESTBED (\S+)(?: shutdown (\S+)| log (\d+) ([0-9a-f]{32})|: (.*))$/.exec(line.text);
+      const m = /^TESTBED (\S+)(?: shutdown (\S+)| log (\d+) ([0-9a-f]{32})| file (\S+) ([0-9a-f]{64})| check: (.*)|: (.*))$/.exec(line.text);
       if (!m || !byName.has(m[1])) return;
       if (m[2] !== undefined) return void reasons.set(m[1], m[2]);
       if (m[3] !== undefined) return void logs.set(m[1], { lines: Number(m[3]), md5: m[4] });
-      consoles.get(m[1])!.push({ at: line.at, text: m[5] });
-      byName.get(m[1])!.onConsole?.(m[5]);
+      if (m[5] !== undefined) return void files.get(m[1])!.set(m[5], m[6]);
+      if (m[7] !== undefined) return void checks.get(m[1])!.push(m[7]);
+      consoles.get(m[1])!.push({ at: line.at, text: m[8] });
+      byName.get(m[1])!.onConsole?.(m[8]);
     },
   );
   for (const g of guests) {
@@ -226,6 +234,8 @@ export async function runDomUs(guests: DomUGuest[], opts: { timeoutMs?: number }
       shutdown: reasons.get(g.name) ?? "timeout",
       console,
       log: logs.get(g.name),
+      files: files.get(g.name),
+      check: checks.get(g.name),
       serial: run.serial,
       qemuStatus: run.qemuStatus,
       wallMs: run.wallMs,

@@ -53,7 +53,10 @@ function run(file: string, args: string[], cwd: string): string {
   try {
     return execFileSync(file, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   } catch (err) {
-    const e = err as { stderr?: string; message: string };
+    const e = err as { stderr?: string; message: string; signal?: string };
+    if (file === WASM2C && e.signal === "SIGABRT") {
+      throw new BuildError(`${WASM2C} (wabt 1.0.32) aborted: the module uses a feature it cannot translate (SIMD v128, threads or exceptions)`);
+    }
     const first = (e.stderr ?? "").split("\n").find((l) => /error|undefined reference/i.test(l)) ?? e.message;
     throw new BuildError(`${basename(file)}: ${first.trim().split("\n")[0]}`);
   }
@@ -149,10 +152,12 @@ export function buildXenImage(wasm: string, out: string): void {
       `generated function ${frame.name} needs ${frame.bytes} bytes of stack: ${CALL_STACK_DEPTH} nested calls would overflow the stub's ${STACK_SIZE >> 10} KiB stack`,
     );
   }
+  // libgcc: helpers gcc calls for wasm operations x86-64's baseline lacks (__popcountdi2).
+  const libgcc = run(gcc, ["-print-libgcc-file-name"], work).trim();
   const link = ["-T", join(BOOT, "xen.ld"), "-nostdlib", "-static", "-no-pie", "-z", "max-page-size=4096", "--gc-sections", "--no-warn-rwx-segments"];
-  run(ld, [...link, "-o", join(work, "app.elf"), ...objects], work);
+  run(ld, [...link, "-o", join(work, "app.elf"), ...objects, libgcc], work);
   mkdirSync(join(outPath, ".."), { recursive: true });
-  run(ld, [...link, "--strip-all", "-o", outPath, ...objects], work);
+  run(ld, [...link, "--strip-all", "-o", outPath, ...objects, libgcc], work);
 }
 
 export type ValType = "i32" | "i64" | "f32" | "f64" | "v128" | "funcref" | "externref";

@@ -3,11 +3,13 @@
 # toolstack, then `xl create` each guest listed in /guests/list ("name
 # timeout-seconds stream|summary" per line) in turn, one at a time. A
 # streamed guest's console goes out as "TESTBED <name>: <line>" (Xen's serial
-# console drops bytes under a flood, so floods are summarised instead); every
-# guest gets "TESTBED <name> log <lines> <md5>" of its whole console log and
-# "TESTBED <name> shutdown <reason>" (poweroff, reboot, suspend, crash,
-# watchdog, soft_reset, or timeout). Ends with "TESTBED done" and a reboot,
-# which ends QEMU (-no-reboot).
+# console drops bytes under a flood, so floods are summarised instead). A
+# guest's check.sh, if any, runs beside it ("TESTBED <name> check: <line>").
+# Afterwards every guest gets "TESTBED <name> log <lines> <md5>" of its whole
+# console log, "TESTBED <name> file <file> <sha256>" for each of its *.img
+# disk images, and "TESTBED <name> shutdown <reason>" (poweroff, reboot,
+# suspend, crash, watchdog, soft_reset, destroyed, or timeout). Ends with
+# "TESTBED done" and a reboot, which ends QEMU (-no-reboot).
 /bin/busybox --install -s /bin
 export PATH=/bin:/usr/lib/xen-4.17/bin
 mount -t proc proc /proc
@@ -52,6 +54,11 @@ while read -r name limit mode; do
   reader_pid=$!
   xl create -F "$dir/cfg" > /tmp/$name.xl 2>&1 &
   xl_pid=$!
+  check_pid=
+  if [ -f "$dir/check.sh" ]; then
+    sh "$dir/check.sh" "$name" "$log" 2>&1 | while IFS= read -r line; do echo "TESTBED $name check: $line"; done &
+    check_pid=$!
+  fi
   ( sleep "$limit"; echo timeout > /tmp/$name.timeout; xl destroy "$name" ) 2>/dev/null &
   watchdog_pid=$!
   wait $xl_pid
@@ -59,14 +66,20 @@ while read -r name limit mode; do
   sleep 1 # let xenconsoled log the last lines
   kill $tail_pid
   wait $reader_pid
+  [ -n "$check_pid" ] && wait $check_pid
   if [ -f /tmp/$name.timeout ]; then
     reason=timeout
   else
     code=$(sed -n 's/.*has shut down, reason code \([0-9]*\).*/\1/p' /tmp/$name.xl | head -n 1)
-    if [ -n "$code" ]; then reason=$(reason_name "$code"); else reason=unknown; fi
+    if [ -n "$code" ]; then reason=$(reason_name "$code")
+    elif grep -q "has been destroyed" /tmp/$name.xl; then reason=destroyed
+    else reason=unknown; fi
   fi
   [ "$reason" = unknown ] && sed "s/^/TESTBED $name xl: /" /tmp/$name.xl
   echo "TESTBED $name log $(wc -l < "$log") $(md5sum < "$log" | cut -d ' ' -f 1)"
+  for image in "$dir"/*.img; do
+    [ -f "$image" ] && echo "TESTBED $name file ${image##*/} $(sha256sum < "$image" | cut -d ' ' -f 1)"
+  done
   echo "TESTBED $name shutdown $reason"
 done < /guests/list
 

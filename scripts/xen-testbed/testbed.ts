@@ -16,7 +16,8 @@ export const CACHE = join(HERE, "..", "..", ".cache", "xen-testbed");
 const XEN_GZ = "/boot/xen-4.17-amd64.gz";
 const XEN_BIN = "/usr/lib/xen-4.17/bin";
 const DOM0_PROGRAMS = ["xl", "xenstored", "xenconsoled", "xen-init-dom0", "libxl-save-helper"];
-const XENSTORE_TOOLS = ["xenstore-read", "xenstore-write", "xenstore-ls", "xenstore-rm"];
+/** Tools from other packages, for hotplug scripts and guests' check scripts. */
+const TOOLS = ["usr/bin/xenstore-read", "usr/bin/xenstore-write", "usr/bin/xenstore-ls", "usr/bin/xenstore-rm", "usr/bin/socat"];
 const MODULES = [
   "net/llc/llc", "net/802/stp", "net/bridge/bridge", "drivers/block/loop", "drivers/xen/xen-evtchn",
   "drivers/xen/xen-privcmd", "drivers/xen/xenfs/xenfs", "drivers/xen/xen-gntdev", "drivers/xen/xen-gntalloc",
@@ -95,7 +96,7 @@ export function dom0(): { kernel: string; initramfs: string } {
   mkdirSync(debs, { recursive: true });
   const abi = /Depends:\s*(linux-image-\S+-amd64)/.exec(sh("apt-cache", ["depends", "linux-image-amd64"]))?.[1];
   if (!abi) throw new TestbedError("apt-cache depends linux-image-amd64 names no kernel: run apt-get update");
-  sh("apt-get", ["download", "-q", abi, "xen-utils-4.17", "xenstore-utils", "busybox-static"], debs);
+  sh("apt-get", ["download", "-q", abi, "xen-utils-4.17", "xenstore-utils", "busybox-static", "socat"], debs);
   for (const deb of readdirSync(debs)) sh("dpkg-deb", ["-x", join(debs, deb), pkg]);
 
   const vmlinuz = readdirSync(join(pkg, "boot")).find((f) => f.startsWith("vmlinuz-"));
@@ -107,12 +108,13 @@ export function dom0(): { kernel: string; initramfs: string } {
   copyInto(root, join(pkg, "bin", "busybox"), "/bin/busybox");
   const programs = DOM0_PROGRAMS.map((p) => join(pkg, XEN_BIN, p));
   programs.forEach((p, i) => copyInto(root, p, join(XEN_BIN, DOM0_PROGRAMS[i])));
-  const tools = XENSTORE_TOOLS.map((t) => join(pkg, "usr", "bin", t)).filter(existsSync);
+  const tools = TOOLS.map((t) => join(pkg, t));
   for (const t of tools) copyInto(root, t, join("/bin", basename(t)));
   for (const lib of libraries([...programs, ...tools])) copyInto(root, lib);
   for (const m of MODULES) {
     copyInto(root, join(pkg, "lib", "modules", release, "kernel", `${m}.ko`), join("/modules", `${basename(m)}.ko`));
   }
+  writeFileSync(join(root, "etc", "xen", "xl.conf"), "# xl's defaults\n");
   copyInto(root, join(HERE, "init.sh"), "/init");
   copyInto(root, join(HERE, "vif.sh"), "/etc/xen/scripts/vif-morgana");
   copyInto(root, join(HERE, "block.sh"), "/etc/xen/scripts/block-morgana");
@@ -134,8 +136,10 @@ export interface TestbedGuest {
   timeoutSeconds: number;
   /** Stream the console line by line (default), or only report its line count and md5 (floods). */
   stream?: boolean;
-  /** Disk images to place beside the guest (blkfront). */
+  /** Disk images to place beside the guest (blkfront); dom0 reports each *.img's SHA-256 afterwards. */
   files?: string[];
+  /** A busybox sh script dom0 runs beside the guest: $1 its name, $2 its console log. */
+  check?: string;
 }
 
 /** The base initramfs with the guests appended (Linux unpacks concatenated cpio archives). */
@@ -150,6 +154,7 @@ export function runInitramfs(guests: TestbedGuest[]): string {
     copyFileSync(g.kernel, join(dir, "kernel"));
     copyFileSync(g.config, join(dir, "cfg"));
     for (const f of g.files ?? []) copyFileSync(f, join(dir, basename(f)));
+    if (g.check) copyFileSync(g.check, join(dir, "check.sh"));
   }
   writeFileSync(join(run, "guests", "list"), guests.map((g) => `${g.name} ${g.timeoutSeconds} ${g.stream === false ? "summary" : "stream"}\n`).join(""));
   const extra = join(CACHE, "run.cpio"), out = join(CACHE, "run-initramfs.cpio");

@@ -8,6 +8,7 @@ case "$1" in
     xenstore-write "$XENBUS_PATH/hotplug-status" connected
     ;;
   offline|remove)
-    brctl delif xenbr0 "$vif" 2>/dev/null
+    brctl delif xenbr0 "$vif" 2>/dev/null # Linux may have removed it already
     ;;
 esac
+exit 0

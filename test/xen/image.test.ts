@@ -46,6 +46,11 @@ describe("modules the Xen stub refuses", () => {
     );
   });
 
+  it("SIMD, which Debian's wasm2c 1.0.32 cannot translate", async () => {
+    const simd = `(module ${MEMORY} (func (export "start") (param i32 i64) (v128.store (i32.const 0x10000) (v128.load (i32.const 0x10010)))))`;
+    await expect(build("simd", simd)).rejects.toThrow(/wasm2c \(wabt 1\.0\.32\) aborted: the module uses a feature it cannot translate \(SIMD v128/);
+  });
+
   it("a file that is not WebAssembly", async () => {
     mkdirSync(DIR, { recursive: true });
     writeFileSync(join(DIR, "junk.wasm"), "not wasm");
