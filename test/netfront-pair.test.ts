@@ -31,7 +31,7 @@ async function runBridge(guests: Guest[], seed = 3) {
     if (peers.every((d) => d.state === "ended")) for (const d of domains) d.end({ kind: "exit", status: 0 });
   });
   await sim.run({ timeoutMs: 60_000 });
-  return { sim, domains, backs, bridge };
+  return { sim, domains, backs, bridge, xs };
 }
 
 function expectAllOk(console: string): void {
@@ -47,7 +47,7 @@ beforeAll(async () => {
 
 describe("netfront on a simulated bridge", () => {
   it("two unikernels ping and UDP-echo each other, and examples/ping answers both", async () => {
-    const { domains, backs } = await runBridge([
+    const { domains, backs, xs } = await runBridge([
       { app: "test/apps/nf-peer", cmdline: "ip=10.77.0.2/24 peers=10.77.0.3,10.77.0.4" },
       { app: "test/apps/nf-peer", cmdline: "ip=10.77.0.3/24 peers=10.77.0.2,10.77.0.4" },
       { app: "examples/ping", cmdline: "ip=10.77.0.4/24" },
@@ -60,6 +60,15 @@ describe("netfront on a simulated bridge", () => {
     }
     expect(domains[2].console).toMatch(/^ping: MAC 00:16:3e:00:03:00 IP 10\.77\.0\.4\/24 MTU 1500; UDP echo on port 7\n/);
     expect(backs.every((b) => b.split && b.stats.protocolErrors === 0)).toBe(true);
+    // What netfront published for its backend (read before the domain went away, as the backend saw it).
+    expect(backs[0].published).toMatchObject({
+      "request-rx-copy": "1", "feature-rx-notify": "1", "feature-sg": "1", "feature-no-csum-offload": "1",
+      "event-channel-tx": expect.stringMatching(/^\d+$/), "event-channel-rx": expect.stringMatching(/^\d+$/),
+      "tx-ring-ref": expect.stringMatching(/^\d+$/), "rx-ring-ref": expect.stringMatching(/^\d+$/),
+    });
+    expect(backs[0].published["event-channel"]).toBeUndefined();
+    expect(backs[0].published["multi-queue-num-queues"]).toBeUndefined();
+    expect(xs.store.nodes.has(`/local/domain/${domains[0].domid}`)).toBe(false);
   });
 
   it("jumbo frames span several slots both ways; small rx slots; one event channel; checksum offload", async () => {
@@ -75,6 +84,8 @@ describe("netfront on a simulated bridge", () => {
     }
     expect(backs[0].split).toBe(true);
     expect(backs[1].split).toBe(false);
+    expect(backs[1].published).toMatchObject({ "multi-queue-num-queues": "1", "event-channel": expect.stringMatching(/^\d+$/) });
+    expect(backs[1].published["event-channel-tx"]).toBeUndefined();
   });
 
   it("without feature-sg the MTU stays 1500", async () => {

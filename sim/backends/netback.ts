@@ -54,6 +54,11 @@ export type Misbehaviour =
   | "tx-overflow"
   | "drop-notify"; // responses pushed without the notification
 
+/** The frontend's keys netback reads (io/netif.h), recorded for tests. */
+const PUBLISHED = [
+  "tx-ring-ref", "rx-ring-ref", "event-channel", "event-channel-tx", "event-channel-rx", "request-rx-copy",
+  "feature-rx-notify", "feature-sg", "feature-no-csum-offload", "feature-gso-tcpv4", "multi-queue-num-queues",
+];
 /** Frames queued for a guest before further ones are dropped (netback's rx queue). */
 const RX_QUEUE_MAX = 512;
 const ETH_HLEN = 14;
@@ -61,8 +66,9 @@ const ETH_HLEN = 14;
 export class Netback implements BridgePort {
   readonly xenbus: XenbusBackend;
   readonly stats = { txFrames: 0, txErrors: 0, rxFrames: 0, rxDropped: 0, protocolErrors: 0, notifications: 0 };
-  /** The frontend's feature-sg, split channels, and how it connected. */
+  /** The frontend's feature-sg, split channels, and the keys it published when it last connected. */
   frontSg = false;
+  published: Record<string, string | undefined> = {};
   split = false;
   private readonly features: Required<NetbackFeatures>;
   private readonly misbehaviour = new Map<Misbehaviour, number>();
@@ -132,6 +138,7 @@ export class Netback implements BridgePort {
 
   private connect(): string | undefined {
     const x = this.xenbus;
+    this.published = Object.fromEntries(PUBLISHED.map((key) => [key, x.read(key)]));
     const queues = x.read("multi-queue-num-queues");
     if (queues !== undefined && queues !== "1") return `multi-queue-num-queues "${queues}": one queue is served`;
     if (x.read("request-rx-copy") !== "1") return "the frontend did not write request-rx-copy=1";
