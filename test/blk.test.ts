@@ -1,9 +1,11 @@
 // examples/block on the simulator against the simulated blkback, on image files
 // with 512-byte and 4 KiB logical sectors and a read-only one: the SHA-256 it
-// prints is the file's as Node reads it. attachDisk's one-line errors.
+// prints is the file's as Node reads it. attachDisk's one-line errors. No heap
+// allocation is reachable from blkfront's request paths.
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import binaryen from "binaryen";
 import { describe, expect, it } from "vitest";
 import { Simulator } from "../sim/index.ts";
 import { attachDisk } from "../sim/backends/blkback.ts";
@@ -98,5 +100,29 @@ describe("attachDisk", () => {
     const backend = await attach({ path, sizeBytes: 1 << 20 });
     expect(statSync(path).size).toBe(1 << 20);
     expect(backend.stop()).toBe(0);
+  });
+});
+
+describe("blkfront's hot paths", () => {
+  it("reach no heap allocation (direct calls; a panic's message may allocate)", async () => {
+    const mod = binaryen.readBinary(await appWasm("examples/block"));
+    const calls = new Map<string, Set<string>>();
+    for (const body of mod.emitText().split("\n (func ").slice(1)) {
+      const name = /^\$(\S+)/.exec(body)![1];
+      calls.set(name, new Set([...body.matchAll(/\(call \$(\S+)/g)].map((m) => m[1])));
+    }
+    mod.dispose();
+    const roots = [...calls.keys()].filter((n) => /blkfront\/Blkfront#(submit|processResponses|blocking|drain)$/.test(n));
+    expect(roots).toHaveLength(4);
+    const reached = new Map<string, string>();
+    const todo = roots.map((r) => [r, r]);
+    while (todo.length) {
+      const [f, from] = todo.pop()!;
+      if (reached.has(f)) continue;
+      reached.set(f, from);
+      for (const c of calls.get(f) ?? []) if (!c.includes("runtime/core/panic/")) todo.push([c, f]);
+    }
+    const allocating = [...reached].filter(([f]) => /^~lib\/rt\/(itcms\/__new|itcms\/__renew|tlsf\/)/.test(f));
+    expect(allocating.map(([f, from]) => `${f} <- ${from}`)).toEqual([]);
   });
 });
