@@ -87,6 +87,15 @@ describe("a hostile backend", () => {
     { name: "slow notifications", faults: { notifyDelayNs: 5_000_000 }, lost: false, check: (c) => expect(counter(c, "failures")).toBe(0) },
     { name: "dropped notifications", faults: { dropNotifyEvery: 4 }, lost: false, check: (c) => expect(counter(c, "polled")).toBeGreaterThan(0) },
     {
+      // As Linux: a refused flush or barrier is an EOPNOTSUPP error, then the feature is dropped.
+      name: "flushes refused", faults: { refuseFlushes: true }, lost: false,
+      check: (c) => {
+        expect(counter(c, "errors")).toBe(2);
+        expect(counter(c, "failures")).toBe(2);
+        expect(counter(c, "flush")).toBe(0);
+      },
+    },
+    {
       name: "closing mid-way", faults: { closeAfter: 50 }, lost: false,
       check: (c) => {
         expect(counter(c, "connections")).toBe(2);

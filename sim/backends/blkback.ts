@@ -72,6 +72,8 @@ export interface BlkbackFaults {
   dropNotifyEvery?: number;
   /** After the Nth request the backend goes Closing (in-flight requests are not answered). */
   closeAfter?: number;
+  /** Flushes and barriers, though offered, are answered BLKIF_RSP_EOPNOTSUPP. */
+  refuseFlushes?: boolean;
 }
 
 export interface AttachDiskOptions {
@@ -404,11 +406,11 @@ export class Blkback implements Watcher {
         return this.readWrite(id, op, inner, req.getBigUint64(blkif_request_indirect.sector_number.offset, true), segs);
       }
       case BLKIF_OP_FLUSH_DISKCACHE:
-        if (!f.flushCache) return this.complete(id, op, () => BLKIF_RSP_EOPNOTSUPP);
+        if (!f.flushCache || this.faults.refuseFlushes) return this.complete(id, op, () => BLKIF_RSP_EOPNOTSUPP);
         this.stats.flushes++;
         return this.flush(id, op);
       case BLKIF_OP_WRITE_BARRIER: {
-        if (!f.barrier) return this.complete(id, op, () => BLKIF_RSP_EOPNOTSUPP);
+        if (!f.barrier || this.faults.refuseFlushes) return this.complete(id, op, () => BLKIF_RSP_EOPNOTSUPP);
         this.stats.barriers++;
         const count = req.getUint8(blkif_request.nr_segments.offset);
         if (count === 0) return this.flush(id, op);

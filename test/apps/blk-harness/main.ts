@@ -200,7 +200,7 @@ export function main(): i32 {
   const st = disk.stats;
   if (told.count != expectedTold) mismatches++;
   println(`ops: reads ${reads} writes ${writes} flushes ${flushes} discards ${discards} batches ${batches} failures ${failures} mismatches ${mismatches} told ${told.count}${lost ? " lost" : ""}`);
-  println(`driver: requests ${st.requests} indirect ${st.indirectRequests} errors ${st.errors} badIds ${st.badIds} badOperations ${st.badOperations} overflows ${st.overflows} badStatuses ${st.badStatuses} polled ${st.polled} aborted ${st.aborted} leakedGrants ${st.leakedGrants} connections ${disk.dev.connections}`);
+  println(`driver: requests ${st.requests} indirect ${st.indirectRequests} errors ${st.errors} badIds ${st.badIds} badOperations ${st.badOperations} overflows ${st.overflows} badStatuses ${st.badStatuses} polled ${st.polled} aborted ${st.aborted} leakedGrants ${st.leakedGrants} connections ${disk.dev.connections} flush ${g.flush ? 1 : 0}`);
   for (let c: u64 = 0; c < bytes; c += CHUNK) {
     let known = true;
     for (let s = c / 512; s < (c + CHUNK) / 512 && s < g.sectors; s++) if (unknown[<i32>s]) known = false;
