@@ -134,7 +134,7 @@ export async function openTap(sim: Simulator, spec: string, bridge: NetBridge): 
     run(["ip", "link", "set", device, "netns", namespace]);
     run(["ip", "-n", namespace, "link", "set", "lo", "up"]);
     // Only IPv4 is spoken: keep the tap's IPv6 chatter off the bridge.
-    run(["ip", "netns", "exec", namespace, "sysctl", "-qw", `net.ipv6.conf.${device}.disable_ipv6=1`]);
+    run(["ip", "netns", "exec", namespace, "sh", "-c", `echo 1 > /proc/sys/net/ipv6/conf/${device}/disable_ipv6`]);
     run(["ip", "-n", namespace, "addr", "add", `${ip}/${prefix}`, "dev", device]);
     run(["ip", "-n", namespace, "link", "set", device, "up"]);
   } catch (err) {
