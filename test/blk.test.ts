@@ -1,7 +1,8 @@
 // examples/block on the simulator against the simulated blkback, on image files
 // with 512-byte and 4 KiB logical sectors and a read-only one: the SHA-256 it
 // prints is the file's as Node reads it. attachDisk's one-line errors. No heap
-// allocation is reachable from blkfront's request paths.
+// allocation is reachable from blkfront's request paths, and no Asyncify state
+// from queuing and completing.
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -104,25 +105,41 @@ describe("attachDisk", () => {
 });
 
 describe("blkfront's hot paths", () => {
-  it("reach no heap allocation (direct calls; a panic's message may allocate)", async () => {
+  it("reach no heap allocation, and submitting and completing carry no Asyncify state", async () => {
     const mod = binaryen.readBinary(await appWasm("examples/block"));
+    const text = mod.emitText();
+    mod.dispose();
+    const bodies = new Map<string, string>();
     const calls = new Map<string, Set<string>>();
-    for (const body of mod.emitText().split("\n (func ").slice(1)) {
+    for (const body of text.split("\n (func ").slice(1)) {
       const name = /^\$(\S+)/.exec(body)![1];
+      bodies.set(name, body);
       calls.set(name, new Set([...body.matchAll(/\(call \$(\S+)/g)].map((m) => m[1])));
     }
-    mod.dispose();
-    const roots = [...calls.keys()].filter((n) => /blkfront\/Blkfront#(submit|processResponses|blocking|drain)$/.test(n));
-    expect(roots).toHaveLength(4);
-    const reached = new Map<string, string>();
-    const todo = roots.map((r) => [r, r]);
-    while (todo.length) {
-      const [f, from] = todo.pop()!;
-      if (reached.has(f)) continue;
-      reached.set(f, from);
-      for (const c of calls.get(f) ?? []) if (!c.includes("runtime/core/panic/")) todo.push([c, f]);
-    }
-    const allocating = [...reached].filter(([f]) => /^~lib\/rt\/(itcms\/__new|itcms\/__renew|tlsf\/)/.test(f));
+    const stateFn = /\(export "asyncify_get_state" \(func \$(\S+)\)\)/.exec(text)![1];
+    const stateGlobal = /global\.get (\S+)\)/.exec(bodies.get(stateFn)!)![1];
+    // Direct calls from `roots`, a panic's path left out (its message may allocate).
+    const reach = (roots: string[]) => {
+      const reached = new Map<string, string>();
+      const todo = roots.map((r) => [r, r]);
+      while (todo.length) {
+        const [f, from] = todo.pop()!;
+        if (reached.has(f)) continue;
+        reached.set(f, from);
+        for (const c of calls.get(f) ?? []) if (!c.includes("runtime/core/panic/")) todo.push([c, f]);
+      }
+      return reached;
+    };
+    const named = (re: RegExp) => [...calls.keys()].filter((n) => re.test(n));
+    const all = reach(named(/blkfront\/Blkfront#(submit|processResponses|blocking|drain)$/));
+    expect(all.size).toBeGreaterThan(4);
+    const allocating = [...all].filter(([f]) => /^~lib\/rt\/(itcms\/__new|itcms\/__renew|tlsf\/)/.test(f));
     expect(allocating.map(([f, from]) => `${f} <- ${from}`)).toEqual([]);
+    // Only waiting (blocking, drain) may unwind; queuing and completing never reach `block`.
+    const nonBlocking = named(/blkfront\/Blkfront#(submit|processResponses)$/);
+    expect(nonBlocking).toHaveLength(2);
+    const instrumented = (roots: string[]) => [...reach(roots).keys()].filter((f) => bodies.get(f)?.includes(`global.get ${stateGlobal}`));
+    expect(instrumented(nonBlocking)).toEqual([]);
+    expect(instrumented(named(/blkfront\/Blkfront#blocking$/))).toContain(named(/blkfront\/Blkfront#blocking$/)[0]);
   });
 });
