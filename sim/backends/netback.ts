@@ -18,7 +18,7 @@ import {
   netif_rx_response, netif_tx_request, netif_tx_response,
 } from "../xen/io/netif.ts";
 import type { BridgePort, NetBridge } from "./net-bridge.ts";
-import { NetRing } from "./net-ring.ts";
+import { BackRing } from "./back-ring.ts";
 import { XenbusBackend } from "./net-xenbus.ts";
 
 export interface NetbackFeatures {
@@ -76,8 +76,8 @@ export class Netback implements BridgePort {
   private send: (frame: Uint8Array) => void = () => {};
   private mappings: GrantMapping[] = [];
   private ports: number[] = [];
-  private txRing?: NetRing;
-  private rxRing?: NetRing;
+  private txRing?: BackRing;
+  private rxRing?: BackRing;
   private txPort = -1;
   private rxPort = -1;
   private scheduled = false;
@@ -158,8 +158,8 @@ export class Netback implements BridgePort {
         return `cannot map the ${which} ring (grant ${ref}): status ${status}`;
       }
       this.mappings.push(mapping);
-      if (which === "tx") this.txRing = new NetRing(mapping, slot);
-      else this.rxRing = new NetRing(mapping, slot);
+      if (which === "tx") this.txRing = new BackRing([mapping], slot);
+      else this.rxRing = new BackRing([mapping], slot);
     }
     try {
       this.txPort = this.sim.events.bindInterdomain(this.domid, txEv);
@@ -246,7 +246,7 @@ export class Netback implements BridgePort {
   }
 
   /** Takes one frame's slots if all `waiting` hold it; false to wait for more. */
-  private txFrame(ring: NetRing, waiting: number): boolean {
+  private txFrame(ring: BackRing, waiting: number): boolean {
     const view = ring.view();
     const slots: { at: number; extra: boolean }[] = [];
     let extra = false;
@@ -324,7 +324,7 @@ export class Netback implements BridgePort {
   }
 
   /** Copies one frame into the guest's posted buffers; undefined when too few are posted yet. */
-  private rxFrame(ring: NetRing, frame: Uint8Array, waiting: number): boolean | undefined {
+  private rxFrame(ring: BackRing, frame: Uint8Array, waiting: number): boolean | undefined {
     const step = this.options.rxSlotBytes ?? PAGE_SIZE;
     const pieces = Math.max(1, Math.ceil(frame.length / step));
     if (pieces > 1 && !(this.frontSg && this.features.sg)) {
