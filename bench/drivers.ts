@@ -9,7 +9,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { REPO } from "../cli/build.ts";
+import { benchMain } from "./command.ts";
 import { median } from "./ring/report.ts";
 import { BLOCK_WORKLOADS, blockRun } from "./drivers/block.ts";
 import { FRAME_SIZES, netRun, type NetPath } from "./drivers/network.ts";
@@ -93,18 +93,5 @@ export async function driverBench(opts: DriverBenchOptions): Promise<DriverRepor
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const args = process.argv.slice(2);
-  const value = (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
-  const quick = args.includes("--quick");
-  const rounds = Number(value("--rounds") ?? (quick ? 1 : DEFAULT_ROUNDS));
-  if (!Number.isInteger(rounds) || rounds < 1) {
-    console.error("bench/drivers.ts: --rounds takes a positive integer");
-    process.exit(2);
-  }
-  driverBench({ rounds, scale: quick ? 1 / 50 : 1, outDir: value("--out") ?? join(REPO, "bench/results"), log: (l) => console.log(l) })
-    .then((r) => console.log("\n" + r.cells.map((c) => `${c.device} ${c.workload}: ${(c.perCpuSecond.median / 1e3).toFixed(1)} k/s`).join("\n")))
-    .catch((err) => {
-      console.error(`bench/drivers.ts: ${err instanceof Error ? err.message : err}`);
-      process.exit(1);
-    });
+  benchMain("bench/drivers.ts", DEFAULT_ROUNDS, 1 / 50, driverBench, (r) => r.cells.map((c) => `${c.device} ${c.workload}: ${(c.perCpuSecond.median / 1e3).toFixed(1)} k/s`).join("\n"));
 }

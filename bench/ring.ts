@@ -8,9 +8,8 @@
 //   --quick: 1/200 of the work and one round (the smoke test in npm test).
 import { execFileSync } from "node:child_process";
 import { cpus, loadavg } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { REPO } from "../cli/build.ts";
+import { benchMain } from "./command.ts";
 import { median, writeReport, type Cell, type Report } from "./ring/report.ts";
 import { buildRingModule, cVariants, RING_SLOTS, v8Variants, type Measurement, type Variant, type Workload } from "./ring/variants.ts";
 import { wasm2cVariant } from "./ring/wasm2c.ts";
@@ -109,18 +108,5 @@ export async function ringBench(opts: RingBenchOptions): Promise<Report> {
 const DEFAULT_ROUNDS = 7;
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const args = process.argv.slice(2);
-  const value = (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
-  const quick = args.includes("--quick");
-  const rounds = Number(value("--rounds") ?? (quick ? 1 : DEFAULT_ROUNDS));
-  if (!Number.isInteger(rounds) || rounds < 1) {
-    console.error("bench/ring.ts: --rounds takes a positive integer");
-    process.exit(2);
-  }
-  ringBench({ rounds, scale: quick ? 1 / 200 : 1, outDir: value("--out") ?? join(REPO, "bench/results"), log: (l) => console.log(l) })
-    .then((r) => console.log("\n" + r.cells.filter((c) => c.workload === "batch 32").map((c) => `${c.variant}: ${(c.opsPerSec.median / 1e6).toFixed(1)} M/s, ${c.ratio.cCompiler.toFixed(2)}x C (compiler barriers)`).join("\n")))
-    .catch((err) => {
-      console.error(`bench/ring.ts: ${err instanceof Error ? err.message : err}`);
-      process.exit(1);
-    });
+  benchMain("bench/ring.ts", DEFAULT_ROUNDS, 1 / 200, ringBench, (r) => r.cells.filter((c) => c.workload === "batch 32").map((c) => `${c.variant}: ${(c.opsPerSec.median / 1e6).toFixed(1)} M/s, ${c.ratio.cCompiler.toFixed(2)}x C (compiler barriers)`).join("\n"));
 }

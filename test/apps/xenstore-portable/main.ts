@@ -7,20 +7,9 @@ import { evtchnAllocUnbound, evtchnClose } from "morgana/runtime/core/events";
 import { XenbusDevice, xenbusDevices, XenbusDriver } from "morgana/runtime/core/xenbus";
 import {
   parseDecimal, xsDirectory, xsErrorName, xsGetDomainPath, xsGetPerms, xsMkdir, xsRead, xsRm, xsSetPerms,
-  xsTransactionEnd, xsTransactionStart, xsUnwatch, xsWatch, XsWatchHandler, xsWrite,
+  xsTransactionEnd, xsTransactionStart, xsUnwatch, xsWatch, xsWrite,
 } from "morgana/runtime/core/xenstore";
-
-class Recorder extends XsWatchHandler {
-  seen: Array<string> = new Array<string>();
-  onWatch(path: string): void {
-    this.seen.push(path);
-  }
-  take(): string {
-    const s = this.seen.join(",");
-    this.seen = new Array<string>();
-    return s;
-  }
-}
+import { Recorder } from "../lib/recorder";
 
 class Unusable extends XenbusDriver {
   log: Array<string> = new Array<string>();

@@ -5,20 +5,9 @@ import { println, sleep } from "morgana/runtime";
 import {
   parseDecimal, xsDirectory, xsErrorName, xsGetDomainPath, xsGetPerms, xsMkdir, xsRead, xsRm, xsSetPerms,
   xsStrayReplies, xsTransact, xsTransactionEnd, xsTransactionStart, XsTransactionBody, xsUnwatch, xsWatch,
-  XsWatchHandler, xsWrite,
+  xsWrite,
 } from "morgana/runtime/core/xenstore";
-
-class Recorder extends XsWatchHandler {
-  seen: Array<string> = new Array<string>();
-  onWatch(path: string): void {
-    this.seen.push(path);
-  }
-  take(): string {
-    const s = this.seen.join(",");
-    this.seen = new Array<string>();
-    return s;
-  }
-}
+import { Recorder } from "../lib/recorder";
 
 /** Increments data/counter; another domain changes it behind the first attempt's back. */
 class Increment extends XsTransactionBody {
