@@ -515,7 +515,9 @@ export class Blkfront extends Block {
           return handled;
         }
         const s = unchecked(this.shadows[<i32>id]);
-        if (blkif_response.operation(this.response) != s.operation) {
+        // Linux's blkback answers an indirect request with its inner operation; accept either, as Linux's blkfront does.
+        const op = blkif_response.operation(this.response);
+        if (op != s.operation && !(s.operation == BLKIF_OP_INDIRECT && op == s.direction)) {
           this.stats.badOperations++;
           this.breakDevice();
           return handled;

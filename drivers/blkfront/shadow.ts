@@ -5,7 +5,7 @@ import { BlockRequest } from "../../runtime/devices";
 
 export class Shadow {
   request: BlockRequest | null = null;
-  /** BLKIF_OP_* as sent: the response must echo it. */
+  /** BLKIF_OP_* as sent: the response must echo it (or, for BLKIF_OP_INDIRECT, the inner operation). */
   operation: u8 = 0;
   /** BLKIF_OP_READ when data comes back into the caller's buffer (also under BLKIF_OP_INDIRECT). */
   direction: u8 = 0;

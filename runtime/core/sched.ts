@@ -69,8 +69,10 @@ export function schedule(deadline: u64): void {
   runOnce();
 }
 
+/** At least one turn of the loop, even when the deadline has passed: a preempted guest still handles its events. */
 export function sleepUntil(deadline: u64): void {
-  while (monotonicNs() < deadline) schedule(deadline);
+  do schedule(deadline);
+  while (monotonicNs() < deadline);
 }
 
 export function sleep(ns: u64): void {

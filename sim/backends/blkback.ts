@@ -391,19 +391,20 @@ export class Blkback implements Watcher {
       case BLKIF_OP_WRITE: {
         const count = req.getUint8(blkif_request.nr_segments.offset);
         if (count < 1 || count > BLKIF_MAX_SEGMENTS_PER_REQUEST) return this.complete(id, op, () => BLKIF_RSP_ERROR);
-        return this.readWrite(id, op, op, req.getBigUint64(blkif_request.sector_number.offset, true), directSegments(req, count));
+        return this.readWrite(id, op, req.getBigUint64(blkif_request.sector_number.offset, true), directSegments(req, count));
       }
       case BLKIF_OP_INDIRECT: {
         const inner = req.getUint8(blkif_request_indirect.indirect_op.offset);
         const count = req.getUint16(blkif_request_indirect.nr_segments.offset, true);
+        // Linux's blkback answers an indirect request with its inner operation (pending_req->operation).
         if (f.maxIndirectSegments === 0 || (inner !== BLKIF_OP_READ && inner !== BLKIF_OP_WRITE) || count < 1 ||
             count > f.maxIndirectSegments) {
-          return this.complete(id, op, () => BLKIF_RSP_ERROR);
+          return this.complete(id, inner, () => BLKIF_RSP_ERROR);
         }
         const segs = this.indirectSegments(req, count);
-        if (!segs) return this.complete(id, op, () => BLKIF_RSP_ERROR);
+        if (!segs) return this.complete(id, inner, () => BLKIF_RSP_ERROR);
         this.stats.indirect++;
-        return this.readWrite(id, op, inner, req.getBigUint64(blkif_request_indirect.sector_number.offset, true), segs);
+        return this.readWrite(id, inner, req.getBigUint64(blkif_request_indirect.sector_number.offset, true), segs);
       }
       case BLKIF_OP_FLUSH_DISKCACHE:
         if (!f.flushCache || this.faults.refuseFlushes) return this.complete(id, op, () => BLKIF_RSP_EOPNOTSUPP);
@@ -474,8 +475,8 @@ export class Blkback implements Watcher {
     return this.range(sector, BigInt(total));
   }
 
-  private readWrite(id: bigint, op: number, inner: number, sector: bigint, segs: Segment[]): void {
-    if (inner === BLKIF_OP_WRITE) {
+  private readWrite(id: bigint, op: number, sector: bigint, segs: Segment[]): void {
+    if (op === BLKIF_OP_WRITE) {
       this.stats.writes++;
       const status = this.writeNow(sector, segs);
       if (status !== BLKIF_RSP_OKAY) return this.complete(id, op, () => status);

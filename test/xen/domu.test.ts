@@ -96,12 +96,7 @@ describe("domUs under the test bed's Linux dom0", () => {
     expect(result("chatty").shutdown).toBe("poweroff");
   });
 
-  // Known failure, in blkfront: Linux's blkback answers an indirect request with
-  // its indirect_op (BLKIF_OP_READ/WRITE), as Linux's blkfront expects, but
-  // drivers/blkfront expects BLKIF_OP_INDIRECT (and sim/backends/blkback sends
-  // it), so the 256 KiB pattern write breaks the device: every request then
-  // ends in EIO. Drop `.fails` once blkfront expects indirect_op.
-  it.fails("runs examples/block against Linux's blkback on a loop device; dom0 finds the written bytes in the image", () => {
+  it("runs examples/block against Linux's blkback on a loop device; dom0 finds the written bytes in the image", () => {
     const r = result("block");
     const after = Buffer.from(BLOCK_BEFORE);
     for (let i = 0; i < 256 * 1024; i++) after[i] = ((i * 7) ^ (i >> 9)) & 0xff;
