@@ -71,6 +71,8 @@ export class Domain implements EvtchnOwner {
   state: DomainState = "ready";
   result?: DomainResult;
   console = "";
+  /** What boot/wasm-rt.c prints on Xen after a wasm trap; printed once the ring is drained. */
+  trapLine = "";
   readonly stats = { unwinds: 0, rewinds: 0, hypercalls: 0 };
   /** Bytes typed at a dom0 guest's console, read with CONSOLEIO_read. */
   consoleInput: number[] = [];
@@ -345,12 +347,13 @@ export class Domain implements EvtchnOwner {
 
   private describe(err: unknown): DomainResult {
     if (err instanceof DomainEnd) return err.result;
-    if (err instanceof WebAssembly.RuntimeError) {
+    if (err instanceof WebAssembly.RuntimeError || (err instanceof RangeError && /call stack/i.test(err.message))) {
       const index = /wasm-function\[(\d+)\]/.exec(err.stack ?? "")?.[1];
       const where = index === undefined ? "" : ` in ${this.names.get(Number(index)) ?? `wasm-function[${index}]`}`;
-      return { kind: "trap", message: `${err.message}${where}` };
+      const kind = trapKind(err.message);
+      this.trapLine = `morgana: trap ${kind}\n`;
+      return { kind: "trap", message: `${kind} (${err.message})${where}` };
     }
-    if (err instanceof RangeError && /call stack/i.test(err.message)) return { kind: "trap", message: err.message };
     return { kind: "error", message: `simulator error: ${err instanceof Error ? err.message : String(err)}` };
   }
 
@@ -385,4 +388,19 @@ export class Domain implements EvtchnOwner {
     this.console += text;
     for (const listener of this.consoleListeners) listener(text);
   }
+}
+
+/** V8's trap messages in the words of the boot stub's wasm2c runtime (boot/wasm-rt.c). */
+const TRAP_KINDS: [RegExp, string][] = [
+  [/out of bounds/, "out-of-bounds"],
+  [/unreachable/, "unreachable"],
+  [/divide by zero|remainder by zero/, "divide-by-zero"],
+  [/divide result unrepresentable|integer overflow/, "integer-overflow"],
+  [/float unrepresentable/, "invalid-conversion"],
+  [/function signature mismatch|null function|table index/, "call-indirect"],
+  [/call stack/i, "call-stack-exhausted"],
+];
+
+function trapKind(message: string): string {
+  return TRAP_KINDS.find(([pattern]) => pattern.test(message))?.[1] ?? "unknown";
 }

@@ -244,6 +244,8 @@ export class Simulator {
     if (i >= 0) this.ready.splice(i, 1);
     this.consoles.get(d.domid)?.drain();
     d.flushConsole();
+    // The same last line as the boot stub's on Xen, so a console reads the same on both platforms.
+    if (d.trapLine) d.emitConsole(new TextEncoder().encode(d.trapLine));
     this.evtchn.closeAll(d);
     this.stores.get(d.domid)?.release();
     this.stores.delete(d.domid);

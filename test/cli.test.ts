@@ -51,7 +51,8 @@ describe("morgana run", () => {
   it("reports a trap in one line and exits 255", async () => {
     const r = await morgana("run", "test/apps/crash", "--cmdline", "crash=oob");
     expect(r.code).toBe(255);
-    expectOneLineError(r.stderr, /^morgana: trap: memory access out of bounds/);
+    expectOneLineError(r.stderr, /^morgana: trap: out-of-bounds \(memory access out of bounds\) in /);
+    expect(r.stdout).toBe("crash=oob\nmorgana: trap out-of-bounds\n");
   });
 
   it("stops a unikernel that never ends at the wall-clock timeout with 124", async () => {

@@ -72,7 +72,8 @@ describe("boot", () => {
   it("turns a wasm trap into a trap result", async () => {
     const { d } = await boot("trap");
     expect(d.result).toMatchObject({ kind: "trap" });
-    expect((d.result as { message: string }).message).toMatch(/^unreachable in /);
+    expect((d.result as { message: string }).message).toMatch(/^unreachable \(unreachable\) in /);
+    expect(d.console.endsWith("morgana: trap unreachable\n")).toBe(true);
   });
 
   it("traps a timed block while VIRQ_TIMER is unbound", async () => {
