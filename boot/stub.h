@@ -12,6 +12,7 @@
 #include <wasm-rt.h>
 
 #include "hypercall.h"
+#include "memory-base.h"
 
 #define PAGE_SIZE 4096ul
 #define PAGE_SHIFT 12
@@ -25,8 +26,6 @@
 #define _PAGE_NX (1ul << 63)
 /* Linear memory below it belongs to the host (runtime/platform.ts). */
 #define HOST_AREA_END 0x10000ul
-/* Where linear offset 0 lives: L4 slot 1, away from the image at 0 (ABI memoryBase). */
-#define MEMORY_BASE (1ul << 39)
 
 /* Set once at boot by main.c. */
 extern start_info_t *start_info;

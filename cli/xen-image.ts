@@ -3,7 +3,7 @@
 // one ELF that `xl create` and Xen's dom0 loader boot.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { BuildError, REPO } from "./build.ts";
 
@@ -98,6 +98,18 @@ function largestFrame(suFile: string): { name: string; bytes: number } {
   return largest;
 }
 
+/** The loads' and stores' address in wasm2c 1.0.32's DEFINE_LOAD/DEFINE_STORE (both byte orders). */
+const MEMORY_ACCESS = "&mem->data[";
+
+/** Linear memory never moves (boot/memory-base.h): loads and stores take its base as a constant, not
+    reloaded from the memory object after every store (wasm2c's memcpy may alias it). */
+function constantMemoryBase(appC: string): void {
+  const source = readFileSync(appC, "utf8");
+  const found = source.split(MEMORY_ACCESS).length - 1;
+  if (found !== 4) throw new BuildError(`${appC}: ${found} "${MEMORY_ACCESS}" where wasm2c 1.0.32 writes 4 (another wasm2c version?)`);
+  writeFileSync(appC, source.replaceAll(MEMORY_ACCESS, "&((u8 *)MEMORY_BASE)["));
+}
+
 /** Compiles `wasmPath` into the PV image `outPath` (stripped; an unstripped app.elf stays in the work folder). */
 export function buildXenImage(wasm: string, out: string): void {
   const wasmPath = resolve(wasm), outPath = resolve(out);
@@ -123,6 +135,7 @@ export function buildXenImage(wasm: string, out: string): void {
   const work = join(REPO, "build", "xen", id);
   mkdirSync(work, { recursive: true });
   run(WASM2C, [wasmPath, "-n", "app", "-o", join(work, "app.c")], work);
+  constantMemoryBase(join(work, "app.c"));
 
   const gccInclude = run(gcc, ["-print-file-name=include"], work).trim();
   const common = [
@@ -144,7 +157,7 @@ export function buildXenImage(wasm: string, out: string): void {
   for (const s of STUB_SOURCES) compile(join(BOOT, `${s}.c`), `${basename(s)}.o`, ["-Wall", "-Wextra", "-Werror", "-mgeneral-regs-only"]);
   for (const s of FLOAT_SOURCES) compile(join(BOOT, `${s}.c`), `${basename(s)}.o`, ["-Wall", "-Wextra", "-Werror"]);
   // Generated code: SSE for wasm's floats (traps.c enables the FPU), its own warnings silenced.
-  compile(join(work, "app.c"), "app.o", ["-w", "-fstack-usage"]);
+  compile(join(work, "app.c"), "app.o", ["-w", "-fstack-usage", "-include", join(BOOT, "memory-base.h")]);
 
   const frame = largestFrame(join(work, "app.su"));
   if (frame.bytes * CALL_STACK_DEPTH + STACK_RESERVE > STACK_SIZE) {
