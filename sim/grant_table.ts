@@ -1,7 +1,7 @@
 // Grant tables v1 (xen/common/grant_table.c semantics): the granting guest's
 // entries live in its grant frames; acquiring a grant checks and pins it
 // (GTF_reading/GTF_writing set in the guest's entry while in use).
-import { type GuestMemory, PAGE_SIZE, type SpecialFrame } from "./guest_memory.ts";
+import { FrameView, type GuestMemory, PAGE_SIZE, type SpecialFrame } from "./guest_memory.ts";
 import { get, put } from "./layout.ts";
 import {
   GNTST_bad_copy_arg, GNTST_bad_domain, GNTST_bad_gntref, GNTST_bad_handle, GNTST_bad_page,
@@ -15,6 +15,8 @@ export const GRANT_ENTRIES_PER_FRAME = PAGE_SIZE / grant_entry_v1.SIZE;
 export const DEFAULT_MAX_GRANT_FRAMES = 64;
 /** Frames a table starts with (the toolstack writes the reserved entries there). */
 const INITIAL_GRANT_FRAMES = 1;
+/** Size of a table's cache of frame views for copies (a power of two). */
+const COPY_FRAMES = 1024;
 
 interface Active {
   /** The domain using the grant (act->domid). */
@@ -26,7 +28,11 @@ interface Active {
 
 export class GrantTable {
   readonly frames: SpecialFrame[] = [];
+  /** The frames' views, kept across accesses (an entry is read and written on every copy). */
+  private readonly frameViews: FrameView[] = [];
   private readonly active = new Map<number, Active>();
+  /** Recently copied frames, direct-mapped by number: a copy would otherwise make a new view of its page. */
+  private readonly copyFrames: (FrameView | undefined)[] = new Array(COPY_FRAMES);
 
   constructor(readonly memory: GuestMemory, readonly maxFrames: number) {
     this.grow(INITIAL_GRANT_FRAMES);
@@ -39,49 +45,55 @@ export class GrantTable {
   /** Grows to `nr` frames (gnttab_grow_table); false beyond the maximum. */
   grow(nr: number): boolean {
     if (nr > this.maxFrames) return false;
-    while (this.frames.length < nr) this.frames.push(this.memory.special());
+    while (this.frames.length < nr) {
+      const frame = this.memory.special();
+      this.frames.push(frame);
+      this.frameViews.push(new FrameView(this.memory, frame.mfn));
+    }
     return true;
   }
 
-  /** The entry's page and offset, wherever its frame lives now. */
-  private entry(ref: number): { view: DataView; at: number } {
-    const frame = this.frames[Math.floor(ref / GRANT_ENTRIES_PER_FRAME)];
-    return { view: this.memory.specialView(frame), at: (ref % GRANT_ENTRIES_PER_FRAME) * grant_entry_v1.SIZE };
+  /** The page holding entry `ref`, wherever its frame lives now. */
+  private entryPage(ref: number): DataView {
+    return this.frameViews[Math.floor(ref / GRANT_ENTRIES_PER_FRAME)].view;
   }
 
   /** Writes an entry as the toolstack does for the reserved references. */
   seed(ref: number, domid: number, mfn: number): void {
-    const { view, at } = this.entry(ref);
+    const view = this.entryPage(ref);
+    const at = entryOffset(ref);
     put(view, at, grant_entry_v1.domid, domid);
     put(view, at, grant_entry_v1.frame, mfn);
     put(view, at, grant_entry_v1.flags, GTF_permit_access);
   }
 
   private updateFlags(ref: number, set: number, clear: number): void {
-    const { view, at } = this.entry(ref);
+    const view = this.entryPage(ref);
+    const at = entryOffset(ref);
     put(view, at, grant_entry_v1.flags, (get(view, at, grant_entry_v1.flags) | set) & ~clear);
   }
 
   /**
    * Pins `ref` for domain `ldomid` (acquire_grant_for_copy / map_grant_ref's
-   * _set_status_v1). Returns a GNTST_* status and, on success, the frame.
+   * _set_status_v1). Returns the frame, or a GNTST_* status (negative).
    */
-  acquire(ref: number, ldomid: number, readonly: boolean, mapping: boolean): { status: number; mfn: number } {
-    if (!Number.isInteger(ref) || ref < 0 || ref >= this.nrEntries) return { status: GNTST_bad_gntref, mfn: 0 };
+  acquire(ref: number, ldomid: number, readonly: boolean, mapping: boolean): number {
+    if (!Number.isInteger(ref) || ref < 0 || ref >= this.nrEntries) return GNTST_bad_gntref;
     let act = this.active.get(ref);
-    if (act && act.domid !== ldomid) return { status: GNTST_general_error, mfn: 0 };
+    if (act && act.domid !== ldomid) return GNTST_general_error;
     if (!act || (!readonly && act.writers === 0)) {
-      const { view, at } = this.entry(ref);
+      const view = this.entryPage(ref);
+      const at = entryOffset(ref);
       const flags = get(view, at, grant_entry_v1.flags);
       const mask = GTF_type_mask | (mapping ? GTF_sub_page : 0);
       // Xen answers a wrong domain, a grant not in use and a write to a read-only grant alike.
       if (!act && ((flags & mask) !== GTF_permit_access || get(view, at, grant_entry_v1.domid) !== ldomid)) {
-        return { status: GNTST_general_error, mfn: 0 };
+        return GNTST_general_error;
       }
-      if (!readonly && flags & GTF_readonly) return { status: GNTST_general_error, mfn: 0 };
+      if (!readonly && flags & GTF_readonly) return GNTST_general_error;
       if (!act) {
         const mfn = get(view, at, grant_entry_v1.frame);
-        if (!this.memory.frameBytes(mfn)) return { status: GNTST_bad_page, mfn: 0 };
+        if (!this.memory.hasFrame(mfn)) return GNTST_bad_page;
         act = { domid: ldomid, mfn, readers: 0, writers: 0 };
         this.active.set(ref, act);
       }
@@ -89,7 +101,7 @@ export class GrantTable {
     }
     if (readonly) act.readers++;
     else act.writers++;
-    return { status: GNTST_okay, mfn: act.mfn };
+    return act.mfn;
   }
 
   /** Drops one pin taken by `acquire`, clearing GTF_writing/GTF_reading when the last goes. */
@@ -109,10 +121,15 @@ export class GrantTable {
 
   /** The pinned frame's bytes as they are now. */
   frameBytes(mfn: number): Uint8Array {
-    const bytes = this.memory.frameBytes(mfn);
-    if (!bytes) throw new Error(`grant table: pinned frame ${mfn.toString(16)} vanished`);
-    return bytes;
+    const slot = mfn & (COPY_FRAMES - 1);
+    let frame = this.copyFrames[slot];
+    if (frame?.mfn !== mfn) frame = this.copyFrames[slot] = new FrameView(this.memory, mfn);
+    return frame.bytes;
   }
+}
+
+function entryOffset(ref: number): number {
+  return (ref % GRANT_ENTRIES_PER_FRAME) * grant_entry_v1.SIZE;
 }
 
 /** A domain as grant copies see it. */
@@ -169,15 +186,15 @@ function claim(d: GrantDomain, side: CopySide, ldomid: number, readonly: boolean
     const bytes = d.mem.frameBytes(side.ref);
     return bytes ? { bytes, release: () => {} } : GNTST_bad_page;
   }
-  const { status, mfn } = d.grants.acquire(side.ref, ldomid, readonly, false);
-  if (status !== GNTST_okay) return status;
+  const mfn = d.grants.acquire(side.ref, ldomid, readonly, false);
+  if (mfn < 0) return mfn;
   return { bytes: d.grants.frameBytes(mfn), release: () => d.grants.release(side.ref, readonly) };
 }
 
 /** gnttab_copy_buf: a copy never crosses a page boundary. */
 export function copyBytes(src: Uint8Array, srcOffset: number, dst: Uint8Array, dstOffset: number, len: number): number {
   if (srcOffset + len > PAGE_SIZE || dstOffset + len > PAGE_SIZE) return GNTST_bad_copy_arg;
-  dst.set(src.subarray(srcOffset, srcOffset + len), dstOffset);
+  dst.set(srcOffset === 0 && len === src.length ? src : src.subarray(srcOffset, srcOffset + len), dstOffset);
   return GNTST_okay;
 }
 
@@ -188,6 +205,8 @@ export interface GrantMapping {
   readonly ref: number;
   readonly readonly: boolean;
   bytes(): Uint8Array;
+  /** A view of `bytes()`, kept until the page moves. */
+  view(): DataView;
 }
 
 /** Grant operations of the simulator's domain 0: what backends use (GNTST_* statuses, never throws). */
@@ -199,21 +218,25 @@ export class Dom0Grants {
 
   /** Copies from `domid`'s granted page at `offset` into `dest` (GNTTABOP_copy, source_gref). */
   copyFrom(domid: number, ref: number, offset: number, dest: Uint8Array): number {
-    return this.copy(domid, ref, true, (page) => copyBytes(page, offset, dest, 0, dest.length), offset, dest.length);
+    return this.copy(domid, ref, offset, dest, true);
   }
 
   /** Copies `src` into `domid`'s granted page at `offset` (GNTTABOP_copy, dest_gref). */
   copyTo(domid: number, ref: number, offset: number, src: Uint8Array): number {
-    return this.copy(domid, ref, false, (page) => copyBytes(src, 0, page, offset, src.length), offset, src.length);
+    return this.copy(domid, ref, offset, src, false);
   }
 
-  private copy(domid: number, ref: number, readonly: boolean, op: (page: Uint8Array) => number, offset: number, len: number): number {
+  private copy(domid: number, ref: number, offset: number, bytes: Uint8Array, fromGuest: boolean): number {
     const d = this.lookup(domid);
     if (!d) return GNTST_bad_domain;
-    const { status, mfn } = d.grants.acquire(ref, 0, readonly, false);
-    if (status !== GNTST_okay) return status;
-    const result = offset < 0 || offset + len > PAGE_SIZE ? GNTST_bad_copy_arg : op(d.grants.frameBytes(mfn));
-    d.grants.release(ref, readonly);
+    const mfn = d.grants.acquire(ref, 0, fromGuest, false);
+    if (mfn < 0) return mfn;
+    let result = GNTST_bad_copy_arg;
+    if (offset >= 0 && offset + bytes.length <= PAGE_SIZE) {
+      const page = d.grants.frameBytes(mfn);
+      result = fromGuest ? copyBytes(page, offset, bytes, 0, bytes.length) : copyBytes(bytes, 0, page, offset, bytes.length);
+    }
+    d.grants.release(ref, fromGuest);
     return result;
   }
 
@@ -221,10 +244,11 @@ export class Dom0Grants {
   map(domid: number, ref: number, readonly: boolean): { status: number; mapping?: GrantMapping } {
     const d = this.lookup(domid);
     if (!d) return { status: GNTST_bad_domain };
-    const { status, mfn } = d.grants.acquire(ref, 0, readonly, true);
-    if (status !== GNTST_okay) return { status };
+    const mfn = d.grants.acquire(ref, 0, readonly, true);
+    if (mfn < 0) return { status: mfn };
     const table = d.grants;
-    const mapping = { handle: this.nextHandle++, domid, ref, readonly, table, bytes: () => table.frameBytes(mfn) };
+    const page = new FrameView(table.memory, mfn);
+    const mapping = { handle: this.nextHandle++, domid, ref, readonly, table, bytes: () => page.bytes, view: () => page.view };
     this.maps.set(mapping.handle, mapping);
     return { status: GNTST_okay, mapping };
   }

@@ -24,9 +24,10 @@ export class SpecialFrame {
 }
 
 export class GuestMemory {
-  private cachedBuffer: ArrayBuffer | undefined;
-  private cachedBytes = new Uint8Array(0);
-  private cachedView = new DataView(new ArrayBuffer(0));
+  /** Bumped whenever a frame's bytes may have moved: a new buffer, or a page covered or uncovered. */
+  private epoch = 0;
+  private cachedBytes: Uint8Array = new Uint8Array(0);
+  private cachedView: DataView = new DataView(new ArrayBuffer(0));
   private readonly specials: SpecialFrame[] = [];
   private readonly coveredPages = new Map<number, SpecialFrame>();
 
@@ -43,16 +44,25 @@ export class GuestMemory {
     return this.cachedView;
   }
 
+  // memory.grow detaches the old buffer (linear memory is not shared), which empties its views:
+  // reading `memory.buffer` on every access costs more than the check.
   private refresh(): void {
-    if (this.cachedBuffer !== this.memory.buffer) {
-      this.cachedBuffer = this.memory.buffer;
-      this.cachedBytes = new Uint8Array(this.cachedBuffer);
-      this.cachedView = new DataView(this.cachedBuffer);
+    if (this.cachedBytes.byteLength === 0) {
+      const buffer = this.memory.buffer;
+      this.cachedBytes = new Uint8Array(buffer);
+      this.cachedView = new DataView(buffer);
+      this.epoch++;
     }
   }
 
+  /** The current epoch: a FrameView made in another is stale. */
+  get frameEpoch(): number {
+    this.refresh();
+    return this.epoch;
+  }
+
   get size(): number {
-    return this.memory.buffer.byteLength;
+    return this.bytes.byteLength;
   }
 
   /** The linear offset of guest virtual [va, va + len), or -1 when it leaves linear memory. */
@@ -71,6 +81,13 @@ export class GuestMemory {
     const frame = new SpecialFrame(this.domid * FRAMES_PER_DOMAIN + SPECIAL_INDEX + this.specials.length);
     this.specials.push(frame);
     return frame;
+  }
+
+  /** Whether `mfn` is one of this domain's frames (frameBytes would not be null). */
+  hasFrame(mfn: number): boolean {
+    if (Math.floor(mfn / FRAMES_PER_DOMAIN) !== this.domid) return false;
+    const index = mfn % FRAMES_PER_DOMAIN;
+    return index >= SPECIAL_INDEX ? index - SPECIAL_INDEX < this.specials.length : index < this.size / PAGE_SIZE;
   }
 
   /** The frame's bytes where they live now; null if `mfn` is not one of this domain's frames. */
@@ -119,6 +136,7 @@ export class GuestMemory {
     bytes.set(frame.backing, at);
     frame.mappedAt = page;
     this.coveredPages.set(page, frame);
+    this.epoch++;
     return true;
   }
 
@@ -132,5 +150,36 @@ export class GuestMemory {
     bytes.set(frame.saved, at);
     frame.mappedAt = -1;
     this.coveredPages.delete(page);
+    this.epoch++;
+  }
+}
+
+/** One frame's bytes and a view of them, made again only when the frame may have moved (see `frameEpoch`). */
+export class FrameView {
+  private epoch = -1;
+  private cachedBytes: Uint8Array = new Uint8Array(0);
+  private cachedView: DataView = new DataView(new ArrayBuffer(0));
+
+  constructor(private readonly memory: GuestMemory, readonly mfn: number) {}
+
+  /** The frame's bytes where they live now; throws if `mfn` is not (or no longer) the domain's frame. */
+  get bytes(): Uint8Array {
+    this.sync();
+    return this.cachedBytes;
+  }
+
+  get view(): DataView {
+    this.sync();
+    return this.cachedView;
+  }
+
+  private sync(): void {
+    const epoch = this.memory.frameEpoch;
+    if (epoch === this.epoch) return;
+    const bytes = this.memory.frameBytes(this.mfn);
+    if (!bytes) throw new Error(`guest memory: frame ${this.mfn.toString(16)} vanished`);
+    this.cachedBytes = bytes;
+    this.cachedView = viewOf(bytes);
+    this.epoch = epoch;
   }
 }

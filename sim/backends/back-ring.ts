@@ -1,7 +1,7 @@
 // The backend's side of a shared ring mapped from a guest (io/ring.h's
 // BACK_RING over 2^ring-page-order granted pages, slots of `slot` bytes).
-// Pages are re-read from their mapping at every access: a guest's
-// memory.grow replaces its buffer.
+// Pages come from their mapping at every access, which keeps its view until
+// the page moves (a guest's memory.grow replaces its buffer).
 import { PAGE_SIZE } from "../guest_memory.ts";
 import type { GrantMapping } from "../grant_table.ts";
 import { blkif_sring } from "../xen/io/blkif.ts";
@@ -25,8 +25,7 @@ export class BackRing {
 
   /** The first page as it is now: the header and, in a one-page ring, every slot. */
   view(): DataView {
-    const page = this.pages[0].bytes();
-    return new DataView(page.buffer, page.byteOffset, PAGE_SIZE);
+    return this.pages[0].view();
   }
 
   /** Byte offset of ring index `idx`'s slot from the start of the ring's pages. */
