@@ -62,6 +62,8 @@ const PUBLISHED = [
 /** Frames queued for a guest before further ones are dropped (netback's rx queue). */
 const RX_QUEUE_MAX = 512;
 const ETH_HLEN = 14;
+/** Slots one tx frame may take (data and extra-info) before the frontend is at fault. */
+const MAX_TX_SLOTS = XEN_NETIF_NR_SLOTS_MIN + 5;
 
 export class Netback implements BridgePort {
   readonly xenbus: XenbusBackend;
@@ -73,6 +75,11 @@ export class Netback implements BridgePort {
   private readonly features: Required<NetbackFeatures>;
   private readonly misbehaviour = new Map<Misbehaviour, number>();
   private readonly rxQueue: Uint8Array[] = [];
+  /** The slots of the tx frame being taken, copied out of the ring (reused: no allocation per frame). */
+  private readonly tx = {
+    extra: new Uint8Array(MAX_TX_SLOTS), gref: new Uint32Array(MAX_TX_SLOTS), offset: new Uint16Array(MAX_TX_SLOTS),
+    id: new Uint16Array(MAX_TX_SLOTS), size: new Uint16Array(MAX_TX_SLOTS),
+  };
   private send: (frame: Uint8Array) => void = () => {};
   private mappings: GrantMapping[] = [];
   private ports: number[] = [];
@@ -116,9 +123,11 @@ export class Netback implements BridgePort {
   }
 
   private take(kind: Misbehaviour): boolean {
+    if (this.misbehaviour.size === 0) return false;
     const left = this.misbehaviour.get(kind) ?? 0;
     if (left <= 0) return false;
-    this.misbehaviour.set(kind, left - 1);
+    if (left === 1) this.misbehaviour.delete(kind);
+    else this.misbehaviour.set(kind, left - 1);
     return true;
   }
 
@@ -248,51 +257,61 @@ export class Netback implements BridgePort {
   /** Takes one frame's slots if all `waiting` hold it; false to wait for more. */
   private txFrame(ring: BackRing, waiting: number): boolean {
     const view = ring.view();
-    const slots: { at: number; extra: boolean }[] = [];
+    const t = this.tx;
+    let n = 0;
     let extra = false;
     let more = true;
-    for (let i = 0; more || extra; i++) {
-      if (i >= waiting) return false;
-      if (slots.length > XEN_NETIF_NR_SLOTS_MIN + 4) {
+    for (; more || extra; n++) {
+      if (n >= waiting) return false;
+      if (n >= MAX_TX_SLOTS) {
         this.fatal();
         return false;
       }
-      const at = ring.at(ring.reqCons + i);
-      slots.push({ at, extra });
+      const at = ring.at(ring.reqCons + n);
+      t.extra[n] = extra ? 1 : 0;
       if (extra) {
         extra = (view.getUint8(at + netif_extra_info.flags.offset) & XEN_NETIF_EXTRA_FLAG_MORE) !== 0;
       } else {
         const flags = view.getUint16(at + netif_tx_request.flags.offset, true);
         more = (flags & NETTXF_more_data) !== 0;
-        extra = i === 0 && (flags & NETTXF_extra_info) !== 0;
+        extra = n === 0 && (flags & NETTXF_extra_info) !== 0;
       }
     }
     // Copy each slot out (the guest may change it), then the data: first slot's size is the frame's.
-    const reqs = slots.map(({ at, extra }) => ({
-      extra, gref: view.getUint32(at + netif_tx_request.gref.offset, true), offset: view.getUint16(at + netif_tx_request.offset.offset, true),
-      id: view.getUint16(at + netif_tx_request.id.offset, true), size: view.getUint16(at + netif_tx_request.size.offset, true),
-    }));
-    ring.reqCons = (ring.reqCons + slots.length) >>> 0;
-    const data = reqs.filter((r) => !r.extra);
-    const total = data[0].size;
-    const rest = data.slice(1).reduce((n, r) => n + r.size, 0);
-    let ok = total >= ETH_HLEN && rest <= total && total <= XEN_NETIF_MAX_TX_SIZE && (data.length === 1 || this.frontSg);
+    let total = -1;
+    let rest = 0;
+    let dataSlots = 0;
+    for (let k = 0; k < n; k++) {
+      const at = ring.at(ring.reqCons + k);
+      t.gref[k] = view.getUint32(at + netif_tx_request.gref.offset, true);
+      t.offset[k] = view.getUint16(at + netif_tx_request.offset.offset, true);
+      t.id[k] = view.getUint16(at + netif_tx_request.id.offset, true);
+      t.size[k] = view.getUint16(at + netif_tx_request.size.offset, true);
+      if (t.extra[k]) continue;
+      if (total < 0) total = t.size[k];
+      else rest += t.size[k];
+      dataSlots++;
+    }
+    ring.reqCons = (ring.reqCons + n) >>> 0;
+    let ok = total >= ETH_HLEN && rest <= total && total <= XEN_NETIF_MAX_TX_SIZE && (dataSlots === 1 || this.frontSg);
     const frame = new Uint8Array(ok ? total : 0);
     let done = 0;
-    for (let k = 0; ok && k < data.length; k++) {
-      const len = k === 0 ? total - rest : data[k].size;
-      const r = data[k];
-      ok = r.offset + len <= PAGE_SIZE && this.sim.grants.copyFrom(this.domid, r.gref, r.offset, frame.subarray(done, done + len)) === GNTST_okay;
+    let first = true;
+    for (let k = 0; ok && k < n; k++) {
+      if (t.extra[k]) continue;
+      const len = first ? total - rest : t.size[k];
+      first = false;
+      ok = t.offset[k] + len <= PAGE_SIZE && this.sim.grants.copyFrom(this.domid, t.gref[k], t.offset[k], len === total ? frame : frame.subarray(done, done + len)) === GNTST_okay;
       done += len;
     }
     if (ok && this.take("tx-error")) ok = false;
     const out = ring.view();
-    for (const r of reqs) {
+    for (let k = 0; k < n; k++) {
       const at = ring.at(ring.rspProdPvt);
       ring.rspProdPvt = (ring.rspProdPvt + 1) >>> 0;
-      const id = r.extra ? 0 : this.take("tx-bad-id") ? 0xfff0 : r.id;
+      const id = t.extra[k] ? 0 : this.take("tx-bad-id") ? 0xfff0 : t.id[k];
       out.setUint16(at + netif_tx_response.id.offset, id, true);
-      out.setInt16(at + netif_tx_response.status.offset, r.extra ? NETIF_RSP_NULL : ok ? NETIF_RSP_OKAY : NETIF_RSP_ERROR, true);
+      out.setInt16(at + netif_tx_response.status.offset, t.extra[k] ? NETIF_RSP_NULL : ok ? NETIF_RSP_OKAY : NETIF_RSP_ERROR, true);
     }
     if (!ok) {
       this.stats.txErrors++;
@@ -345,7 +364,7 @@ export class Netback implements BridgePort {
       const id = view.getUint16(at + netif_rx_request.id.offset, true);
       const gref = view.getUint32(at + netif_rx_request.gref.offset, true);
       ring.reqCons = (ring.reqCons + 1) >>> 0;
-      const chunk = bytes.subarray(k * step, Math.min(bytes.length, (k + 1) * step));
+      const chunk = pieces === 1 ? bytes : bytes.subarray(k * step, Math.min(bytes.length, (k + 1) * step));
       const copied = this.sim.grants.copyTo(this.domid, gref, 0, chunk) === GNTST_okay;
       const flags = (k + 1 < pieces ? NETRXF_more_data : 0) | (k === 0 ? csum | (extra >= 0 ? NETRXF_extra_info : 0) : 0);
       let offset = 0;
