@@ -44,8 +44,11 @@ export interface Pending {
 
 export class BlkImage {
   readonly sizeBytes: number;
-  /** Acknowledged writes not yet written back, by 512-byte sector. */
-  private readonly dirty = new Map<number, Uint8Array>();
+  /** Acknowledged writes not yet written back: sector -> its offset in `cache` (no object per sector). */
+  private readonly dirty = new Map<number, number>();
+  private cache = new Uint8Array(64 * SECTOR);
+  /** Offsets in `cache` that discards freed, used again first. */
+  private free: number[] = [];
   private readonly worker: Worker;
   private fd: number;
 
@@ -64,10 +67,11 @@ export class BlkImage {
   /** Reads `len` bytes at `pos`: the file as the worker finds it, under the writes cached now. */
   read(pos: number, len: number): { pending: Pending; data: () => Uint8Array } {
     const shared = new Uint8Array(new SharedArrayBuffer(len));
+    // Copied now: the cache's bytes are rewritten in place by later writes.
     const overlay: [number, Uint8Array][] = [];
     for (let s = pos / SECTOR; s < (pos + len) / SECTOR; s++) {
-      const cached = this.dirty.get(s);
-      if (cached) overlay.push([s * SECTOR - pos, cached]);
+      const at = this.dirty.get(s);
+      if (at !== undefined) overlay.push([s * SECTOR - pos, this.cache.slice(at, at + SECTOR)]);
     }
     const pending = this.post("read", pos, shared);
     return {
@@ -83,14 +87,30 @@ export class BlkImage {
   /** Caches a write (copied); past the cache limit, everything dirty is written back (no fsync). */
   write(pos: number, data: Uint8Array): Pending | undefined {
     for (let at = 0; at < data.length; at += SECTOR) {
-      this.dirty.set((pos + at) / SECTOR, data.slice(at, at + SECTOR));
+      const sector = (pos + at) / SECTOR;
+      let slot = this.dirty.get(sector);
+      if (slot === undefined) {
+        slot = this.free.pop() ?? this.dirty.size * SECTOR;
+        this.dirty.set(sector, slot);
+        if (slot + SECTOR > this.cache.length) {
+          const grown = new Uint8Array(this.cache.length * 2);
+          grown.set(this.cache);
+          this.cache = grown;
+        }
+      }
+      this.cache.set(data.subarray(at, at + SECTOR), slot);
     }
     return this.dirtyBytes() > this.cacheLimitBytes ? this.writeBack() : undefined;
   }
 
   /** Forgets cached writes in the range and writes zeros there (what a discard leaves). */
   discard(pos: number, len: number): Pending {
-    for (let s = pos / SECTOR; s < (pos + len) / SECTOR; s++) this.dirty.delete(s);
+    for (let s = pos / SECTOR; s < (pos + len) / SECTOR; s++) {
+      const slot = this.dirty.get(s);
+      if (slot === undefined) continue;
+      this.dirty.delete(s);
+      this.free.push(slot);
+    }
     return this.post("write", pos, new Uint8Array(len));
   }
 
@@ -109,12 +129,16 @@ export class BlkImage {
       let j = i + 1;
       while (j < sectors.length && sectors[j] === sectors[j - 1] + 1) j++;
       const run = new Uint8Array((j - i) * SECTOR);
-      for (let k = i; k < j; k++) run.set(this.dirty.get(sectors[k])!, (k - i) * SECTOR);
+      for (let k = i; k < j; k++) {
+        const slot = this.dirty.get(sectors[k])!;
+        run.set(this.cache.subarray(slot, slot + SECTOR), (k - i) * SECTOR);
+      }
       last = this.post("write", sectors[i] * SECTOR, run);
       waits.push(last);
       i = j;
     }
     this.dirty.clear();
+    this.free = [];
     return { wait: () => waits.reduce((rc, p) => p.wait() || rc, 0) };
   }
 
