@@ -1,5 +1,8 @@
 /* Linear memory: the domain's free frames mapped at MEMORY_BASE, read-write and
    non-executable, by page tables the stub builds and hooks into L4 slot 1.
+   Only the first linear_memory.size bytes are mapped (more on memory.grow):
+   the rest of the slot faults, which traps.c reports as out-of-bounds, so
+   app.c needs no bounds checks (cli/xen-image.ts).
    Xen validates every table when the slot is written (xen.h, mmu_update), and
    a frame becomes a page table only with no writable mapping left: tables are
    written through one scratch page that is moved away before hooking. */
@@ -15,6 +18,7 @@ wasm_rt_memory_t linear_memory;
 
 static xen_pfn_t *p2m;              /* start_info->mfn_list: pfn -> mfn */
 static xen_pfn_t first_linear_pfn;  /* linear page i is pfn first_linear_pfn + i */
+static xen_pfn_t first_l1;          /* its entry is entry i % 512 of L1 first_l1 + i / 512 */
 static xen_pfn_t max_mfn;           /* highest mfn the m2p table can look up */
 static char scratch_page[PAGE_SIZE] __attribute__((aligned(4096)));
 
@@ -35,6 +39,9 @@ void unmap_scratch(void) {
 }
 
 static uint64_t div_up(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+/* Entries of table i (of 512 each) that cover the first `total` entries. */
+static uint64_t present(uint64_t total, uint64_t i) { return total > i * ENTRIES ? total - i * ENTRIES : 0; }
 
 static xen_pfn_t frame_of(xen_pfn_t pfn) {
   xen_pfn_t mfn = p2m[pfn];
@@ -79,11 +86,13 @@ void linear_memory_init(uint32_t initial_pages, uint32_t maximum_pages) {
   frames = pages * (WASM_PAGE_SIZE / PAGE_SIZE);
   l1s = div_up(frames, ENTRIES);
   l2s = div_up(l1s, ENTRIES);
-  xen_pfn_t l3 = first_free, first_l2 = l3 + 1, first_l1 = first_l2 + l2s;
+  xen_pfn_t l3 = first_free, first_l2 = l3 + 1;
+  first_l1 = first_l2 + l2s;
   first_linear_pfn = first_l1 + l1s;
 
+  uint64_t initial_frames = initial_pages * (WASM_PAGE_SIZE / PAGE_SIZE);
   for (uint64_t i = 0; i < l1s; i++)
-    write_table(first_l1 + i, first_linear_pfn + i * ENTRIES, frames - i * ENTRIES, DATA_FLAGS);
+    write_table(first_l1 + i, first_linear_pfn + i * ENTRIES, present(initial_frames, i), DATA_FLAGS);
   for (uint64_t i = 0; i < l2s; i++)
     write_table(first_l2 + i, first_l1 + i * ENTRIES, l1s - i * ENTRIES, TABLE_FLAGS);
   write_table(l3, first_l2, l2s, TABLE_FLAGS);
@@ -109,6 +118,20 @@ bool linear_frame(xen_pfn_t mfn) {
   if (mfn > max_mfn) return false;
   xen_pfn_t pfn = ((const xen_pfn_t *)MACH2PHYS_VIRT_START)[mfn];
   return pfn - first_linear_pfn < linear_memory.size / PAGE_SIZE && p2m[pfn] == mfn;
+}
+
+void linear_memory_map(uint64_t from, uint64_t to) {
+  struct mmu_update updates[64];
+  uint64_t page = from / PAGE_SIZE, end = to / PAGE_SIZE;
+  while (page < end) {
+    unsigned int n = 0;
+    for (; n < sizeof updates / sizeof *updates && page < end; n++, page++) {
+      updates[n].ptr = ((frame_of(first_l1 + page / ENTRIES) << PAGE_SHIFT) + 8 * (page % ENTRIES)) | MMU_NORMAL_PT_UPDATE;
+      updates[n].val = (frame_of(first_linear_pfn + page) << PAGE_SHIFT) | DATA_FLAGS;
+    }
+    if (HYPERCALL4(__HYPERVISOR_mmu_update, updates, n, NULL, DOMID_SELF))
+      crash("morgana: Xen refused to map grown linear memory");
+  }
 }
 
 xen_pfn_t linear_page_frame(uint64_t offset) {

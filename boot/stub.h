@@ -49,6 +49,7 @@ uint64_t system_time(void);
 /* pagetable.c: linear memory, mapped at MEMORY_BASE by the stub's own tables. */
 extern wasm_rt_memory_t linear_memory; /* the module's env.memory */
 void linear_memory_init(uint32_t initial_pages, uint32_t maximum_pages);
+void linear_memory_map(uint64_t from, uint64_t to); /* maps [from, to) of linear memory, frames reserved at init */
 bool linear_frame(xen_pfn_t mfn); /* mfn backs a page of linear memory */
 xen_pfn_t linear_page_frame(uint64_t offset);
 void *map_scratch(xen_pfn_t mfn, bool writable); /* one stub page, remapped */

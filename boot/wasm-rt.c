@@ -68,11 +68,12 @@ uint32_t wasm_rt_register_func_type(uint32_t params, uint32_t results, ...) {
   return nr_func_types++;
 }
 
-/* Grows in place: the frames are mapped already (pagetable.c); only the
-   bound wasm2c checks moves, and new pages must read as zero. */
+/* Grows in place: the frames are reserved already (pagetable.c) and mapped
+   now, so accesses past the old size fault until here; new pages read as zero. */
 uint32_t wasm_rt_grow_memory(wasm_rt_memory_t *memory, uint32_t delta) {
   uint32_t old = memory->pages;
   if (delta > memory->max_pages - old) return UINT32_MAX;
+  linear_memory_map(memory->size, memory->size + (uint64_t)delta * WASM_PAGE_SIZE);
   memset(memory->data + memory->size, 0, (uint64_t)delta * WASM_PAGE_SIZE);
   memory->pages = old + delta;
   memory->size = memory->pages * WASM_PAGE_SIZE;

@@ -144,7 +144,10 @@ export function buildXenImage(wasm: string, out: string): void {
     "-nostdinc", "-isystem", gccInclude, "-I", join(BOOT, "libc", "include"), "-I", join(BOOT, "include"),
     "-I", "/usr/src/wasm2c", "-I", work,
     "-D__XEN_INTERFACE_VERSION__=__XEN_LATEST_INTERFACE_VERSION__",
-    "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0", `-DWASM_RT_MAX_CALL_STACK_DEPTH=${CALL_STACK_DEPTH}`,
+    // No bounds checks in app.c: linear memory is mapped only up to its size (boot/pagetable.c) and
+    // a fault past it traps (boot/traps.c); the call-depth counter the handler would turn off stays.
+    "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=1", "-DWASM_RT_USE_STACK_DEPTH_COUNT=1",
+    `-DWASM_RT_MAX_CALL_STACK_DEPTH=${CALL_STACK_DEPTH}`,
     `-DMORGANA_STACK_SIZE=${STACK_SIZE}`, `-DMORGANA_TABLE_SLOTS=${tableSlots}`,
     `-DMORGANA_MEMORY_INITIAL_PAGES=${memory.initial}`, `-DMORGANA_MEMORY_MAXIMUM_PAGES=${memory.maximum ?? 65536}`,
   ];

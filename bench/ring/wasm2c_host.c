@@ -45,16 +45,23 @@ u64 Z_envZ_hypercall(struct Z_env_instance_t *env, u32 op, u64 a1, u64 a2, u64 a
   exit(1);
 }
 
-/* pagetable.c's linear_memory_init, hosted: the same fixed address, zeroed pages. */
-static void linear_memory_map(uint32_t initial_pages, uint32_t maximum_pages) {
+/* pagetable.c, hosted: linear memory at the same fixed address, the range up
+   to the maximum reserved and only the first `size` bytes accessible (app.c
+   has no bounds checks), zeroed pages. */
+void linear_memory_map(uint64_t from, uint64_t to) {
+  if (mprotect(linear_memory.data + from, to - from, PROT_READ | PROT_WRITE)) crash("cannot map grown linear memory");
+}
+
+static void linear_memory_reserve(uint32_t initial_pages, uint32_t maximum_pages) {
   size_t bytes = (size_t)maximum_pages * WASM_PAGE_SIZE;
-  void *at = mmap((void *)MEMORY_BASE, bytes, PROT_READ | PROT_WRITE,
+  void *at = mmap((void *)MEMORY_BASE, bytes, PROT_NONE,
                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE, -1, 0);
   if (at != (void *)MEMORY_BASE) crash("cannot map linear memory at the stub's MEMORY_BASE");
   linear_memory.data = at;
   linear_memory.max_pages = maximum_pages;
   linear_memory.pages = initial_pages;
   linear_memory.size = (uint64_t)initial_pages * WASM_PAGE_SIZE;
+  linear_memory_map(0, linear_memory.size);
 }
 
 int main(int argc, char **argv) {
@@ -63,7 +70,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   static Z_app_instance_t ring;
-  linear_memory_map(HOST_MEMORY_INITIAL_PAGES, HOST_MEMORY_MAXIMUM_PAGES);
+  linear_memory_reserve(HOST_MEMORY_INITIAL_PAGES, HOST_MEMORY_MAXIMUM_PAGES);
   wasm_rt_init();
   Z_app_init_module();
   Z_app_instantiate(&ring, NULL);
