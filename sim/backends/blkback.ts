@@ -371,6 +371,7 @@ export class Blkback implements Watcher {
       }
       while (ring.unconsumed() > 0 && this.ring === ring) this.dispatch(ring.takeRequest());
     } while (this.ring === ring && ring.finalCheck());
+    this.image.submit();
   }
 
   private dispatch(req: DataView): void {

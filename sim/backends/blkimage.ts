@@ -10,32 +10,36 @@ const SECTOR = 512;
 /** Longest wait for one real operation before it counts as failed. */
 const IO_TIMEOUT_MS = 30_000;
 
-// Runs each posted operation with blocking calls, then raises its flag.
+// Runs each batch's operations in order with blocking calls, raising each one's flag (two words per operation).
 const WORKER = `
 const { parentPort } = require("node:worker_threads");
 const fs = require("node:fs");
-parentPort.on("message", ({ op, fd, pos, data, flag }) => {
-  let rc = 0;
-  try {
-    if (op === "read") {
-      for (let n = 0; n < data.length; ) {
-        const r = fs.readSync(fd, data, n, data.length - n, pos + n);
-        if (r === 0) { data.fill(0, n); break; }
-        n += r;
+parentPort.on("message", ({ ops, fd, flags }) => {
+  ops.forEach(({ op, pos, data }, i) => {
+    let rc = 0;
+    try {
+      if (op === "read") {
+        for (let n = 0; n < data.length; ) {
+          const r = fs.readSync(fd, data, n, data.length - n, pos + n);
+          if (r === 0) { data.fill(0, n); break; }
+          n += r;
+        }
+      } else if (op === "write") {
+        for (let n = 0; n < data.length; ) n += fs.writeSync(fd, data, n, data.length - n, pos + n);
+      } else if (op === "fsync") {
+        fs.fsyncSync(fd);
       }
-    } else if (op === "write") {
-      for (let n = 0; n < data.length; ) n += fs.writeSync(fd, data, n, data.length - n, pos + n);
-    } else if (op === "fsync") {
-      fs.fsyncSync(fd);
+    } catch (e) {
+      rc = -(Math.abs(e.errno || 5));
     }
-  } catch (e) {
-    rc = -(Math.abs(e.errno || 5));
-  }
-  Atomics.store(flag, 1, rc);
-  Atomics.store(flag, 0, 1);
-  Atomics.notify(flag, 0);
+    Atomics.store(flags, 2 * i + 1, rc);
+    Atomics.store(flags, 2 * i, 1);
+    Atomics.notify(flags, 2 * i);
+  });
 });
 `;
+
+type Op = { op: "read" | "write" | "fsync"; pos: number; data: Uint8Array };
 
 /** An operation posted to the worker: `wait()` blocks until it ended and returns 0 or a negative errno. */
 export interface Pending {
@@ -51,6 +55,9 @@ export class BlkImage {
   private free: number[] = [];
   private readonly worker: Worker;
   private fd: number;
+  /** Operations posted since the last `submit`, and the flags they will get. */
+  private batch: Op[] = [];
+  private batchFlags: { flags: Int32Array } = { flags: new Int32Array(0) };
 
   /** Opens `path` (read-only or read-write); throws the fs error. */
   constructor(readonly path: string, readonly readOnly: boolean, private readonly cacheLimitBytes: number) {
@@ -142,15 +149,27 @@ export class BlkImage {
     return { wait: () => waits.reduce((rc, p) => p.wait() || rc, 0) };
   }
 
-  private post(op: "read" | "write" | "fsync", pos: number, data: Uint8Array): Pending {
-    const flag = new Int32Array(new SharedArrayBuffer(8));
-    this.worker.postMessage({ op, fd: this.fd, pos, data, flag });
+  /** Queues an operation for the worker; it goes with its batch at `submit`, or when something waits for it. */
+  private post(op: Op["op"], pos: number, data: Uint8Array): Pending {
+    const index = this.batch.length;
+    const batch = this.batchFlags;
+    this.batch.push({ op, pos, data });
     return {
       wait: () => {
-        if (Atomics.wait(flag, 0, 0, IO_TIMEOUT_MS) === "timed-out") return -110;
-        return Atomics.load(flag, 1);
+        if (batch === this.batchFlags) this.submit();
+        if (Atomics.wait(batch.flags, 2 * index, 0, IO_TIMEOUT_MS) === "timed-out") return -110;
+        return Atomics.load(batch.flags, 2 * index + 1);
       },
     };
+  }
+
+  /** Hands every queued operation to the worker in one message (one hand-off per ring drain, not per request). */
+  submit(): void {
+    if (this.batch.length === 0) return;
+    this.batchFlags.flags = new Int32Array(new SharedArrayBuffer(8 * this.batch.length));
+    this.worker.postMessage({ ops: this.batch, fd: this.fd, flags: this.batchFlags.flags });
+    this.batch = [];
+    this.batchFlags = { flags: new Int32Array(0) };
   }
 
   /** Writes back, fsyncs and closes the file (a backend going away keeps every acknowledged write). */
