@@ -110,8 +110,9 @@ function constantMemoryBase(appC: string): void {
   writeFileSync(appC, source.replaceAll(MEMORY_ACCESS, "&((u8 *)MEMORY_BASE)["));
 }
 
-/** Compiles `wasmPath` into the PV image `outPath` (stripped; an unstripped app.elf stays in the work folder). */
-export function buildXenImage(wasm: string, out: string): void {
+/** Compiles `wasmPath` into the PV image `outPath` (stripped; an unstripped app.elf stays in the work folder,
+    with the objects); returns the work folder. */
+export function buildXenImage(wasm: string, out: string): string {
   const wasmPath = resolve(wasm), outPath = resolve(out);
   need(WASM2C, "wabt");
   need("/usr/include/xen/xen.h", "libxen-dev");
@@ -174,6 +175,7 @@ export function buildXenImage(wasm: string, out: string): void {
   run(ld, [...link, "-o", join(work, "app.elf"), ...objects, libgcc], work);
   mkdirSync(join(outPath, ".."), { recursive: true });
   run(ld, [...link, "--strip-all", "-o", outPath, ...objects, libgcc], work);
+  return work;
 }
 
 export type ValType = "i32" | "i64" | "f32" | "f64" | "v128" | "funcref" | "externref";

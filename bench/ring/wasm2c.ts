@@ -6,7 +6,6 @@
 // atomics) and its wasm2c runtime (wasm-rt.o) are then linked, unchanged, with
 // bench/ring/wasm2c_host.c, which stands in for the PV-only rest of boot/.
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO } from "../../cli/build.ts";
@@ -16,11 +15,6 @@ import { C_FLAGS, OUT, type Variant } from "./variants.ts";
 /** The stub's objects the process links; the rest of boot/ is PV-only. */
 const STUB_OBJECTS = ["app.o", "imports.o", "wasm-rt.o"];
 
-/** buildXenImage's work folder for a module: build/xen/ and the first 16 hex digits of its SHA-256. */
-function stubWorkDir(binary: Uint8Array): string {
-  return join(REPO, "build", "xen", createHash("sha256").update(binary).digest("hex").slice(0, 16));
-}
-
 /** The variant, or why it cannot run (Debian's wabt or the Xen headers missing). */
 export function wasm2cVariant(binary: Uint8Array): Variant | string {
   if (!existsSync(WASM2C)) return `not run: ${WASM2C} missing (install Debian's wabt)`;
@@ -29,11 +23,10 @@ export function wasm2cVariant(binary: Uint8Array): Variant | string {
   mkdirSync(dir, { recursive: true });
   const wasm = join(dir, "ring_bench.wasm");
   writeFileSync(wasm, binary);
-  buildXenImage(wasm, join(dir, "ring_bench.xen"));
-  const work = stubWorkDir(binary);
+  const work = buildXenImage(wasm, join(dir, "ring_bench.xen"));
   const objects = STUB_OBJECTS.map((o) => join(work, o));
   const absent = objects.find((o) => !existsSync(o));
-  if (absent) throw new Error(`${absent}: buildXenImage left no such object (has cli/xen-image.ts's work folder moved?)`);
+  if (absent) throw new Error(`${absent}: buildXenImage left no such object (has cli/xen-image.ts renamed it?)`);
   const { memory } = checkModule(wasm, readWasmInfo(readFileSync(wasm)));
   const exe = join(dir, "ring_bench");
   execFileSync("gcc", [
