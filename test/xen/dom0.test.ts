@@ -43,6 +43,15 @@ describe("the ABI probe as dom0 (test/fixtures/abi-probe.wat)", () => {
     });
   }
 
+  // The guard region: only the current memory is mapped, so every access past its end faults.
+  for (const [letter, what] of [["p", "a load straddling the end"], ["w", "a store at the end"], ["q", "the new end after a grow"], ["k", "the largest address plus offset"]]) {
+    it(`traps out-of-bounds: ${what}`, async () => {
+      const r = await boot(probe, `case=${letter}`, `probe guard ${letter}`);
+      expect(texts(r)).toEqual(["wat: hello from the abi probe", "morgana: trap out-of-bounds"]);
+      expect(r).toMatchObject({ status: null, shutdown: "crash", qemuStatus: qemuStatus(0x7f) });
+    });
+  }
+
   it("crashes a block that nothing could wake (no VIRQ_TIMER bound), as the simulator traps it", async () => {
     const r = await boot(probe, "case=b", "probe block without timer");
     expect(texts(r)).toEqual(["morgana: trap block without VIRQ_TIMER bound (it would never wake)"]);
