@@ -6,8 +6,3 @@ export { cmdline, cmdlineArg } from "./core/cmdline";
 export { panic } from "./core/panic";
 export { allocPage, allocPages, freePage, freePages, PAGE_SIZE } from "./core/pages";
 export * from "./devices";
-export {
-  xsRead, xsWrite, xsMkdir, xsRm, xsDirectory, xsGetPerms, xsSetPerms, xsGetDomainPath, xsWatch, xsUnwatch,
-  xsTransact, xsTransactionStart, xsTransactionEnd, xsErrorName, XsResult, XsWatchHandler, XsTransactionBody,
-} from "./core/xenstore";
-export { XenbusDevice, XenbusDriver, xenbusDevices } from "./core/xenbus";
