@@ -3,33 +3,26 @@
 // run without a hypervisor. The host supplies time (see test/net-host.ts).
 // asc routes abort to the core's panic (cli/build.ts --use abort=...): the core comes in through start.
 import "morgana/runtime/start";
-import { allocPages, FrameListener, Network, NetworkStats, sleep } from "morgana/runtime";
+import { allocPages, FrameListener, NetworkStats, sleep } from "morgana/runtime";
 import { NetStack } from "morgana/net/stack";
 import { NetConfig, parseNetConfig } from "morgana/net/config";
 import { Counter, counterName, OUTCOMES } from "morgana/net/counters";
 import { checksum } from "morgana/net/checksum";
 import { UdpEcho } from "morgana/net/echo";
 import { Scenario } from "../net-pair/scenario";
+import { TestDevice } from "../lib/test-device";
 
 const CAPTURE: i32 = 64;
 
 /** Records what the stack writes; the test reads the frames back. */
-class CaptureDevice extends Network {
-  frames: StaticArray<usize> = new StaticArray<usize>(CAPTURE);
+class CaptureDevice extends TestDevice {
+  frames!: StaticArray<usize>;
   lengths: StaticArray<u32> = new StaticArray<u32>(CAPTURE);
   count: i32 = 0;
   counts: NetworkStats = new NetworkStats();
-  constructor(public address: u64, public maxPayload: u32) {
-    super();
-    const pages = (14 + maxPayload + 4095) >> 12;
-    for (let i = 0; i < CAPTURE; i++) this.frames[i] = allocPages(pages);
-  }
-  mac(dst: usize): void {
-    store<u32>(dst, <u32>this.address);
-    store<u16>(dst + 4, <u16>(this.address >> 32));
-  }
-  mtu(): u32 {
-    return this.maxPayload;
+  constructor(address: u64, maxPayload: u32) {
+    super(address, maxPayload);
+    this.frames = this.frameBuffers(CAPTURE);
   }
   write(frame: usize, length: u32): i32 {
     assert(length <= 14 + this.maxPayload, "the stack wrote a frame larger than the MTU");

@@ -1,8 +1,9 @@
 // An in-memory Ethernet cable for tests: two PairDevices joined back to back.
 // A written frame is copied into the peer's receive queue and delivered later
 // from the scheduler loop, as a real device delivers from its event handler.
-import { defer, FrameListener, Network, NetworkStats, Task, allocPages } from "morgana/runtime";
+import { defer, FrameListener, NetworkStats, Task } from "morgana/runtime";
 import { XEN_E2BIG } from "morgana/runtime/xen/errno";
+import { TestDevice } from "../lib/test-device";
 
 const QUEUE: i32 = 16;
 
@@ -15,36 +16,26 @@ class Delivery extends Task {
   }
 }
 
-export class PairDevice extends Network {
+export class PairDevice extends TestDevice {
   peer: PairDevice | null = null;
   listener: FrameListener | null = null;
   counts: NetworkStats = new NetworkStats();
   /** Frames the peer wrote, waiting for delivery: a ring of page-backed slots. */
-  private slots: StaticArray<usize> = new StaticArray<usize>(QUEUE);
+  private slots!: StaticArray<usize>;
   private lengths: StaticArray<u32> = new StaticArray<u32>(QUEUE);
   private head: i32 = 0;
   private queued: i32 = 0;
   private delivery!: Delivery;
 
-  constructor(private address: u64, private maxPayload: u32) {
-    super();
-    const pages = (14 + maxPayload + 4095) >> 12;
-    for (let i = 0; i < QUEUE; i++) this.slots[i] = allocPages(pages);
+  constructor(address: u64, maxPayload: u32) {
+    super(address, maxPayload);
+    this.slots = this.frameBuffers(QUEUE);
     this.delivery = new Delivery(this);
   }
 
   static connect(a: PairDevice, b: PairDevice): void {
     a.peer = b;
     b.peer = a;
-  }
-
-  mac(dst: usize): void {
-    store<u32>(dst, <u32>this.address);
-    store<u16>(dst + 4, <u16>(this.address >> 32));
-  }
-
-  mtu(): u32 {
-    return this.maxPayload;
   }
 
   write(frame: usize, length: u32): i32 {
