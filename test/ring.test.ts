@@ -252,4 +252,12 @@ describe("a peer that breaks the protocol", () => {
       expect(offset + 112).toBeLessThanOrEqual(4096);
     }
   });
+
+  it("a slot copy moves exactly its bytes, whatever the size", () => {
+    for (let bytes = 0; bytes <= 256; bytes++) {
+      const at = ring.copySlotOf(bytes);
+      const copied = new Uint8Array(ring.memory.buffer, at, 256);
+      for (let i = 0; i < 256; i++) expect(copied[i], `byte ${i} of a ${bytes}-byte copy`).toBe(i < bytes ? (i + 1) & 0xff : 0xee);
+    }
+  });
 });

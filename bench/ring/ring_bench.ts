@@ -2,6 +2,7 @@
 // run(), step for step, on runtime/ring/ (see that file for the workload).
 import { boot, finish } from "morgana/runtime/start";
 import { FrontRing } from "morgana/runtime/ring/front";
+import { copySlot, ringSlot } from "morgana/runtime/ring/ring";
 import { BackRing } from "morgana/runtime/ring/back";
 import { ringBytes } from "morgana/runtime/ring/sring";
 import {
@@ -48,9 +49,13 @@ export function run(batch: u32, window: u32, total: u32): u64 {
     let issuing = false;
     while (issued < total && issued - completed + batch <= window && front.freeRequests() >= batch) {
       issuing = true;
+      // Each batch holds the ring's geometry and private index in locals (runtime/ring/ring.ts ringSlot).
+      const base = front.slotBase();
+      const mask = front.indexMask();
+      const size = front.entrySize;
+      let prod = front.reqProdPvt;
       for (let i: u32 = 0; i < batch; i++, issued++) {
-        const req = front.getRequest(front.reqProdPvt);
-        front.reqProdPvt++;
+        const req = ringSlot(base, mask, size, prod++);
         blkif_request.set_operation(req, <u8>BLKIF_OP_READ);
         blkif_request.set_nr_segments(req, 1);
         blkif_request.set_handle(req, 0);
@@ -61,6 +66,7 @@ export function run(batch: u32, window: u32, total: u32): u64 {
         blkif_request_segment.set_first_sect(seg, 0);
         blkif_request_segment.set_last_sect(seg, 7);
       }
+      front.reqProdPvt = prod;
       if (front.pushRequestsAndCheckNotify()) {
         notifications++;
         backAwake = true;
@@ -69,17 +75,22 @@ export function run(batch: u32, window: u32, total: u32): u64 {
     if (backAwake) {
       const ready = back.checkRequests();
       if (ready < 0) return fail(1);
+      const base = back.slotBase();
+      const mask = back.indexMask();
+      const size = back.entrySize;
+      let cons = back.reqCons;
+      let prod = back.rspProdPvt;
       for (let taken: u32 = 0; taken < <u32>ready && taken < batch; taken++) {
-        back.copyRequest(back.reqCons, COPY, blkif_request.SIZE);
-        back.reqCons++;
+        copySlot(COPY, ringSlot(base, mask, size, cons++), blkif_request.SIZE);
         const id = blkif_request.id(COPY);
         h = mix(mix(mix(h, id), blkif_request.sector_number(COPY)), blkif_request_segment.gref(blkif_request.seg(COPY, 0)));
-        const rsp = back.getResponse(back.rspProdPvt);
-        back.rspProdPvt++;
+        const rsp = ringSlot(base, mask, size, prod++);
         blkif_response.set_id(rsp, id);
         blkif_response.set_operation(rsp, blkif_request.operation(COPY));
         blkif_response.set_status(rsp, <i16>BLKIF_RSP_OKAY);
       }
+      back.reqCons = cons;
+      back.rspProdPvt = prod;
       if (back.pushResponsesAndCheckNotify()) {
         notifications++;
         frontAwake = true;
@@ -89,12 +100,16 @@ export function run(batch: u32, window: u32, total: u32): u64 {
     if (frontAwake) {
       const ready = front.checkResponses();
       if (ready < 0) return fail(1);
+      const base = front.slotBase();
+      const mask = front.indexMask();
+      const size = front.entrySize;
+      let cons = front.rspCons;
       for (let i: i32 = 0; i < ready; i++) {
-        front.copyResponse(front.rspCons, COPY, blkif_response.SIZE);
-        front.rspCons++;
+        copySlot(COPY, ringSlot(base, mask, size, cons++), blkif_response.SIZE);
         h = mix(mix(h, blkif_response.id(COPY)), <u64><i64>blkif_response.status(COPY));
         completed++;
       }
+      front.rspCons = cons;
       frontAwake = front.finalCheckForResponses();
     }
     if (completed < total && !issuing && !backAwake && !frontAwake) return fail(2);

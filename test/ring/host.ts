@@ -12,6 +12,7 @@ export interface RingModule {
   state(i: number): number;
   peerStore(offset: number, value: number): void;
   slotOffset(idx: number): number;
+  copySlotOf(bytes: number): number;
   drainResponses(): number;
   drainRequests(): number;
   [op: string]: unknown;

@@ -3,6 +3,7 @@
 // asc routes abort to the core's panic (cli/build.ts --use abort=...): the core comes in through start.
 import "morgana/runtime/start";
 import { FrontRing } from "morgana/runtime/ring/front";
+import { copySlot } from "morgana/runtime/ring/ring";
 import { BackRing } from "morgana/runtime/ring/back";
 import { ringBytes, sharedRingInit, RING_IDX } from "morgana/runtime/ring/sring";
 import * as sring from "morgana/runtime/ring/sring";
@@ -192,4 +193,14 @@ export function drainRequests(): i32 {
     taken += ready;
   } while (back.finalCheckForRequests());
   return taken;
+}
+
+const SOURCE = memory.data(256, 16);
+
+/** copySlot of `bytes` (0 to 256) from a numbered pattern into COPY, which was filled with 0xee first: COPY's offset. */
+export function copySlotOf(bytes: usize): usize {
+  for (let i: usize = 0; i < 256; i++) store<u8>(SOURCE + i, <u8>(i + 1));
+  memory.fill(COPY, 0xee, 256);
+  copySlot(COPY, SOURCE, bytes);
+  return COPY;
 }
