@@ -1,9 +1,10 @@
 /* Linear memory: the domain's free frames mapped at MEMORY_BASE, read-write and
-   non-executable, by page tables the stub builds and hooks into L4 slot 1.
-   Only the first linear_memory.size bytes are mapped (more on memory.grow):
-   the rest of the slot faults, which traps.c reports as out-of-bounds, so
-   app.c needs no bounds checks (cli/xen-image.ts).
-   Xen validates every table when the slot is written (xen.h, mmu_update), and
+   non-executable, by L2s and L1s the stub builds and hooks into the L3 of Xen's
+   bootstrap tables (L4 slot 0) below its initial mapping's 1 GiB. Only the
+   first linear_memory.size bytes are mapped (more on memory.grow): the rest of
+   LINEAR_GUARD_SIZE faults, which traps.c reports as out-of-bounds, so app.c
+   needs no bounds checks (cli/xen-image.ts).
+   Xen validates every table when an entry is written (xen.h, mmu_update), and
    a frame becomes a page table only with no writable mapping left: tables are
    written through one scratch page that is moved away before hooking. */
 #include "stub.h"
@@ -11,6 +12,8 @@
 #include <xen/memory.h>
 
 #define ENTRIES 512ul
+#define L3_SHIFT 30
+#define PTE_FRAME_MASK 0x000ffffffffff000ul
 #define TABLE_FLAGS (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED)
 #define DATA_FLAGS (TABLE_FLAGS | _PAGE_DIRTY | _PAGE_NX)
 
@@ -36,6 +39,18 @@ void *map_scratch(xen_pfn_t mfn, bool writable) {
 
 void unmap_scratch(void) {
   map_scratch(p2m[pfn_of(scratch_page)], true);
+}
+
+/* The bootstrap L3 that maps L4 slot 0, where MEMORY_BASE lies; its guard entries must be empty. */
+static xen_pfn_t bootstrap_l3(void) {
+  const uint64_t *l4 = (const uint64_t *)start_info->pt_base;
+  if (!(l4[0] & _PAGE_PRESENT)) crash("morgana: Xen's bootstrap tables have no L3 for L4 slot 0");
+  xen_pfn_t mfn = (l4[0] & PTE_FRAME_MASK) >> PAGE_SHIFT;
+  /* A page table's frame is inside the initial mapping (VIRT_BASE 0): readable at its pfn. */
+  const uint64_t *l3 = (const uint64_t *)(((const xen_pfn_t *)MACH2PHYS_VIRT_START)[mfn] << PAGE_SHIFT);
+  for (uint64_t i = MEMORY_BASE >> L3_SHIFT; i < (MEMORY_BASE + LINEAR_GUARD_SIZE) >> L3_SHIFT; i++)
+    if (l3[i] & _PAGE_PRESENT) crash("morgana: Xen's initial mapping reaches MEMORY_BASE (1 GiB): is the domain's memory too large?");
+  return mfn;
 }
 
 static uint64_t div_up(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
@@ -71,7 +86,7 @@ void linear_memory_init(uint32_t initial_pages, uint32_t maximum_pages) {
   xen_pfn_t first_free = pfn_of((void *)start_info->pt_base) + start_info->nr_pt_frames;
   uint64_t available = start_info->nr_pages - first_free;
   uint64_t l1s = div_up(available, ENTRIES), l2s = div_up(l1s, ENTRIES);
-  uint64_t frames = (available - l1s - l2s - 1) & ~(WASM_PAGE_SIZE / PAGE_SIZE - 1);
+  uint64_t frames = (available - l1s - l2s) & ~(WASM_PAGE_SIZE / PAGE_SIZE - 1);
   uint64_t pages = frames / (WASM_PAGE_SIZE / PAGE_SIZE);
   /* wasm_rt_memory_t.size is a u32: 65535 pages at most. */
   if (maximum_pages > 65535) maximum_pages = 65535;
@@ -86,7 +101,7 @@ void linear_memory_init(uint32_t initial_pages, uint32_t maximum_pages) {
   frames = pages * (WASM_PAGE_SIZE / PAGE_SIZE);
   l1s = div_up(frames, ENTRIES);
   l2s = div_up(l1s, ENTRIES);
-  xen_pfn_t l3 = first_free, first_l2 = l3 + 1;
+  xen_pfn_t first_l2 = first_free;
   first_l1 = first_l2 + l2s;
   first_linear_pfn = first_l1 + l1s;
 
@@ -95,16 +110,16 @@ void linear_memory_init(uint32_t initial_pages, uint32_t maximum_pages) {
     write_table(first_l1 + i, first_linear_pfn + i * ENTRIES, present(initial_frames, i), DATA_FLAGS);
   for (uint64_t i = 0; i < l2s; i++)
     write_table(first_l2 + i, first_l1 + i * ENTRIES, l1s - i * ENTRIES, TABLE_FLAGS);
-  write_table(l3, first_l2, l2s, TABLE_FLAGS);
   unmap_scratch();
 
-  /* One update of the live L4: Xen validates the new L3, L2s and L1s. */
-  struct mmu_update hook = {
-      .ptr = ((frame_of(pfn_of((void *)start_info->pt_base)) << PAGE_SHIFT) +
-              8 * ((MEMORY_BASE >> 39) & 511)) | MMU_NORMAL_PT_UPDATE,
-      .val = (frame_of(l3) << PAGE_SHIFT) | TABLE_FLAGS,
-  };
-  if (HYPERCALL4(__HYPERVISOR_mmu_update, &hook, 1, NULL, DOMID_SELF))
+  /* One update of the live L3 (an L2 maps 1 GiB: 4 at most): Xen validates the L2s and L1s. */
+  xen_pfn_t l3 = bootstrap_l3();
+  struct mmu_update hooks[4];
+  for (uint64_t i = 0; i < l2s; i++) {
+    hooks[i].ptr = ((l3 << PAGE_SHIFT) + 8 * ((MEMORY_BASE >> L3_SHIFT) + i)) | MMU_NORMAL_PT_UPDATE;
+    hooks[i].val = (frame_of(first_l2 + i) << PAGE_SHIFT) | TABLE_FLAGS;
+  }
+  if (HYPERCALL4(__HYPERVISOR_mmu_update, hooks, l2s, NULL, DOMID_SELF))
     crash("morgana: Xen refused the linear memory page tables");
 
   linear_memory.data = (uint8_t *)MEMORY_BASE;

@@ -47,12 +47,8 @@ static void show(const char *name, uint64_t value) {
   console_hex(value);
 }
 
-/* MEMORY_BASE's L4 slot: mapped only up to linear_memory.size (pagetable.c); a
-   wasm32 address plus offset stays below 8 GiB of it. */
-#define LINEAR_SLOT_SIZE (1ul << 39)
-
 __attribute__((noreturn)) void fault(struct fault_frame *f) {
-  if (f->vector == 14 && shared_info->vcpu_info[0].arch.cr2 - MEMORY_BASE < LINEAR_SLOT_SIZE)
+  if (f->vector == 14 && shared_info->vcpu_info[0].arch.cr2 - MEMORY_BASE < LINEAR_GUARD_SIZE)
     wasm_rt_trap(WASM_RT_TRAP_OOB); /* app.c's loads and stores are unchecked: the guard region catches them */
   console_print("morgana: fault ");
   console_print(f->vector < 20 ? names[f->vector] : "unknown");
