@@ -72,7 +72,7 @@ static uint64_t run(uint32_t batch, uint32_t window, uint32_t total) {
       if (RING_REQUEST_PROD_OVERFLOW(&back, rp)) fail("frontend overflowed req_prod");
       for (uint32_t taken = 0; back.req_cons != rp && taken < batch; taken++) {
         blkif_request_t req;
-        RING_COPY_REQUEST(&back, back.req_cons, &req);
+        RING_COPY_REQUEST(&back, back.req_cons, &req); // gcc 12 -O2: loads of the four fields used, no copy
         back.req_cons++;
         h = mix(mix(mix(h, req.id), req.sector_number), req.seg[0].gref);
         blkif_response_t *rsp = RING_GET_RESPONSE(&back, back.rsp_prod_pvt);
