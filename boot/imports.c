@@ -1,6 +1,7 @@
 /* The platform ABI's imports other than `hypercall` (runtime/platform.ts). */
 #include "stub.h"
 #include "app.h"
+#include "barriers.h"
 
 #include <xen/sched.h>
 #include <xen/vcpu.h>
@@ -23,12 +24,9 @@ void Z_envZ_block(struct Z_env_instance_t *env, u64 deadline) {
   HYPERCALL2(__HYPERVISOR_sched_op, SCHEDOP_block, 0);
 }
 
-/* A locked add below the stack pointer is a full barrier for write-back memory,
-   cheaper than mfence (which also waits for earlier loads): <xenctrl.h>'s xen_mb. */
-void Z_envZ_mb(struct Z_env_instance_t *env) { (void)env; __asm__ volatile("lock addl $0,-32(%%rsp)" ::: "memory", "cc"); }
-/* x86 keeps loads in order and stores in order: a compiler barrier suffices. */
-void Z_envZ_rmb(struct Z_env_instance_t *env) { (void)env; __asm__ volatile("" ::: "memory"); }
-void Z_envZ_wmb(struct Z_env_instance_t *env) { (void)env; __asm__ volatile("" ::: "memory"); }
+void Z_envZ_mb(struct Z_env_instance_t *env) { (void)env, full_barrier(); }
+void Z_envZ_rmb(struct Z_env_instance_t *env) { (void)env, compiler_barrier(); }
+void Z_envZ_wmb(struct Z_env_instance_t *env) { (void)env, compiler_barrier(); }
 
 #define ATOMICS(bits, wasm)                                                                         \
   wasm Z_envZ_xchg##bits(struct Z_env_instance_t *env, u32 addr, wasm value) {                      \

@@ -161,7 +161,10 @@ export function buildXenImage(wasm: string, out: string): string {
   for (const s of STUB_SOURCES) compile(join(BOOT, `${s}.c`), `${basename(s)}.o`, ["-Wall", "-Wextra", "-Werror", "-mgeneral-regs-only"]);
   for (const s of FLOAT_SOURCES) compile(join(BOOT, `${s}.c`), `${basename(s)}.o`, ["-Wall", "-Wextra", "-Werror"]);
   // Generated code: SSE for wasm's floats (traps.c enables the FPU), its own warnings silenced.
-  compile(join(work, "app.c"), "app.o", ["-w", "-fstack-usage", "-include", join(BOOT, "memory-base.h")]);
+  compile(join(work, "app.c"), "app.o", [
+    "-w", "-fstack-usage", "-include", join(BOOT, "memory-base.h"),
+    "-DMORGANA_INLINE_BARRIERS", "-include", join(BOOT, "barriers.h"),
+  ]);
 
   const frame = largestFrame(join(work, "app.su"));
   if (frame.bytes * CALL_STACK_DEPTH + STACK_RESERVE > STACK_SIZE) {
