@@ -38,7 +38,7 @@ export function wasm2cVariant(binary: Uint8Array): Variant | string {
   ], { stdio: "pipe" });
   return {
     name: "wasm2c",
-    note: "the Asyncify build as cli/xen-image.ts compiles it for Xen (Debian's wasm2c 1.0.32, the boot stub's flags, runtime and barriers: mb is a locked add, the memory base a constant, no bounds checks: a guard region), linked into a Linux process",
+    note: "the Asyncify build as cli/xen-image.ts compiles it for Xen (Debian's wasm2c 1.0.32, the boot stub's flags, runtime and barriers: mb a locked add, rmb and wmb inline compiler barriers, the memory base a constant 1 GiB, no bounds checks: a guard region), linked into a Linux process",
     run: (w) => JSON.parse(execFileSync(exe, [String(w.batch), String(w.window), String(w.total)], { encoding: "utf8" })),
   };
 }
