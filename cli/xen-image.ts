@@ -98,6 +98,12 @@ function largestFrame(suFile: string): { name: string; bytes: number } {
   return largest;
 }
 
+/** How the stub's C and app.c are compiled, as far as a hosted Linux program can be: the ring benchmark's C reference uses them too. */
+export const CODEGEN_FLAGS = [
+  "-O2", "-std=gnu11", "-fno-pic", "-fno-pie", "-fno-stack-protector", "-fcf-protection=none", "-mno-red-zone",
+  "-fno-asynchronous-unwind-tables", "-fno-math-errno", "-ffunction-sections", "-fdata-sections",
+];
+
 /** The loads' and stores' address in wasm2c 1.0.32's DEFINE_LOAD/DEFINE_STORE (both byte orders). */
 const MEMORY_ACCESS = "&mem->data[";
 
@@ -140,9 +146,8 @@ export function buildXenImage(wasm: string, out: string): string {
 
   const gccInclude = run(gcc, ["-print-file-name=include"], work).trim();
   const common = [
-    "-O2", "-std=gnu11", "-ffreestanding", "-fno-pic", "-fno-pie", "-fno-stack-protector", "-fcf-protection=none",
-    "-mno-red-zone", "-fno-asynchronous-unwind-tables", "-fno-math-errno", "-ffunction-sections", "-fdata-sections",
-    "-nostdinc", "-isystem", gccInclude, "-I", join(BOOT, "libc", "include"), "-I", join(BOOT, "include"),
+    ...CODEGEN_FLAGS, "-ffreestanding", "-nostdinc",
+    "-isystem", gccInclude, "-I", join(BOOT, "libc", "include"), "-I", join(BOOT, "include"),
     "-I", "/usr/src/wasm2c", "-I", work,
     "-D__XEN_INTERFACE_VERSION__=__XEN_LATEST_INTERFACE_VERSION__",
     // No bounds checks in app.c: linear memory is mapped only up to its size (boot/pagetable.c) and

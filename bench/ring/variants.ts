@@ -8,6 +8,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { abiFlags, asyncify, BuildError, REPO } from "../../cli/build.ts";
+import { CODEGEN_FLAGS } from "../../cli/xen-image.ts";
 
 export interface Workload {
   name: string;
@@ -37,8 +38,8 @@ export interface Variant {
   run(w: Workload): Measurement;
 }
 
-/** The C reference's flags; the wasm2c variant uses the same (see wasm2c.ts). */
-export const C_FLAGS = ["-std=gnu11", "-O2"];
+/** The C reference's flags: the boot stub's code generation, which compiles the wasm2c variant's app.c (wasm2c.ts). */
+export const C_FLAGS = [...CODEGEN_FLAGS, "-no-pie"];
 /** Only for our own sources: wasm2c's output does not pass them. */
 const WARNINGS = ["-Wall", "-Wextra", "-Werror"];
 /** blkif on one page: __RING_SIZE(4096 - 64 bytes of header, 112-byte slots). */

@@ -30,7 +30,7 @@ export function wasm2cVariant(binary: Uint8Array): Variant | string {
   const { memory } = checkModule(wasm, readWasmInfo(readFileSync(wasm)));
   const exe = join(dir, "ring_bench");
   execFileSync("gcc", [
-    ...C_FLAGS, "-Wall", "-Wextra", "-Werror", "-no-pie",
+    ...C_FLAGS, "-Wall", "-Wextra", "-Werror",
     "-I", join(REPO, "boot"), "-I", join(REPO, "boot/include"), "-I", "/usr/src/wasm2c", "-I", work,
     "-D__XEN_INTERFACE_VERSION__=__XEN_LATEST_INTERFACE_VERSION__",
     `-DHOST_MEMORY_INITIAL_PAGES=${memory.initial}`, `-DHOST_MEMORY_MAXIMUM_PAGES=${memory.maximum ?? 65536}`,
