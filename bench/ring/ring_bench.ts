@@ -81,7 +81,8 @@ export function run(batch: u32, window: u32, total: u32): u64 {
       const size = back.entrySize;
       let cons = back.reqCons;
       let prod = back.rspProdPvt;
-      for (let taken: u32 = 0; taken < <u32>ready && taken < batch; taken++) {
+      const take = <u32>ready < batch ? <u32>ready : batch;
+      for (let taken: u32 = 0; taken < take; taken++) {
         // RING_COPY_REQUEST as gcc compiles it: each field used read once, before the response reuses the slot.
         const req = ringSlot(base, mask, size, cons++);
         const id = blkif_request.id(req);
