@@ -3,8 +3,10 @@
 // each run several times, then once more under the profiler to show where the
 // time goes; writes bench/results/drivers.{md,json}.
 //
-// Usage: tsx bench/drivers.ts [--rounds N] [--quick] [--out DIR]
+// Usage: tsx bench/drivers.ts [--rounds N] [--quick] [--net] [--out DIR]
 //   --quick: a sliver of the work and one round (the smoke test in npm test).
+//   --net: the netfront workloads alone, printed with their profiles' heaviest
+//     functions; no report is written unless --out says where.
 import { cpus, loadavg, tmpdir } from "node:os";
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -22,6 +24,10 @@ export interface DriverBenchOptions {
   scale: number;
   outDir: string;
   log: (line: string) => void;
+  /** Only the netfront workloads. */
+  netOnly?: boolean;
+  /** Write drivers.{md,json} into outDir (default true). */
+  write?: boolean;
 }
 
 /** The full work per run: a second or two of host time each. */
@@ -57,17 +63,19 @@ export async function driverBench(opts: DriverBenchOptions): Promise<DriverRepor
       backendStats: {},
     };
 
-    opts.log("driver benchmark: blkfront (building, warming up)");
-    await blockRun(Math.max(32, blockOps >> 3), build);
-    const blockSpans = new Map<string, Span[]>();
-    for (let round = 0; round < opts.rounds; round++) {
-      opts.log(`driver benchmark: blkfront, round ${round + 1} of ${opts.rounds}`);
-      const run = await blockRun(blockOps, build);
-      for (const s of run.spans) blockSpans.set(s.name, [...(blockSpans.get(s.name) ?? []), s]);
-      report.backendStats.blkback = run.backend;
+    if (!opts.netOnly) {
+      opts.log("driver benchmark: blkfront (building, warming up)");
+      await blockRun(Math.max(32, blockOps >> 3), build);
+      const blockSpans = new Map<string, Span[]>();
+      for (let round = 0; round < opts.rounds; round++) {
+        opts.log(`driver benchmark: blkfront, round ${round + 1} of ${opts.rounds}`);
+        const run = await blockRun(blockOps, build);
+        for (const s of run.spans) blockSpans.set(s.name, [...(blockSpans.get(s.name) ?? []), s]);
+        report.backendStats.blkback = run.backend;
+      }
+      for (const [name, bytes] of BLOCK_WORKLOADS) report.cells.push(cell("blkfront", name, bytes, blockSpans.get(name)!));
+      report.profiles.push({ name: "blkfront, every workload", summary: (await blockRun(blockOps, build, true)).profile! });
     }
-    for (const [name, bytes] of BLOCK_WORKLOADS) report.cells.push(cell("blkfront", name, bytes, blockSpans.get(name)!));
-    report.profiles.push({ name: "blkfront, every workload", summary: (await blockRun(blockOps, build, true)).profile! });
 
     opts.log("driver benchmark: netfront (building, warming up)");
     await netRun("bridge", 64, Math.max(64, frames >> 3), build);
@@ -85,13 +93,22 @@ export async function driverBench(opts: DriverBenchOptions): Promise<DriverRepor
       }
     }
     report.host.loadAverage.end = loadavg();
-    for (const file of writeDriversReport(opts.outDir, report)) opts.log(`driver benchmark: wrote ${file}`);
+    if (opts.write !== false) for (const file of writeDriversReport(opts.outDir, report)) opts.log(`driver benchmark: wrote ${file}`);
     return report;
   } finally {
     rmSync(build, { recursive: true, force: true });
   }
 }
 
+/** Each cell's median, and with --net the heaviest functions of each profile. */
+function summary(r: DriverReport, profiles: boolean): string {
+  const cells = r.cells.map((c) => `${c.device} ${c.workload}: ${(c.perCpuSecond.median / 1e3).toFixed(1)} k/s`);
+  const tops = r.profiles.map((p) => `${p.name}: ${p.summary.top.slice(0, 8).map((t) => `${t.name} (${t.where}) ${(t.share * 100).toFixed(0)}%`).join(", ")}`);
+  return [...cells, ...(profiles ? tops : [])].join("\n");
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  benchMain("bench/drivers.ts", DEFAULT_ROUNDS, 1 / 50, driverBench, (r) => r.cells.map((c) => `${c.device} ${c.workload}: ${(c.perCpuSecond.median / 1e3).toFixed(1)} k/s`).join("\n"));
+  const netOnly = process.argv.includes("--net");
+  const write = !netOnly || process.argv.includes("--out");
+  benchMain("bench/drivers.ts", DEFAULT_ROUNDS, 1 / 50, (args) => driverBench({ ...args, netOnly, write }), (r) => summary(r, netOnly));
 }

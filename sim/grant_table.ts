@@ -2,7 +2,7 @@
 // entries live in its grant frames; acquiring a grant checks and pins it
 // (GTF_reading/GTF_writing set in the guest's entry while in use).
 import { FrameView, type GuestMemory, PAGE_SIZE, type SpecialFrame } from "./guest_memory.ts";
-import { get, put } from "./layout.ts";
+import { put } from "./layout.ts";
 import {
   GNTST_bad_copy_arg, GNTST_bad_domain, GNTST_bad_gntref, GNTST_bad_handle, GNTST_bad_page,
   GNTST_general_error, GNTST_okay, GNTST_permission_denied, GTF_permit_access, GTF_readonly, GTF_reading,
@@ -26,11 +26,16 @@ interface Active {
   writers: number;
 }
 
+const FLAGS = grant_entry_v1.flags.offset;
+const DOMID = grant_entry_v1.domid.offset;
+const FRAME = grant_entry_v1.frame.offset;
+
 export class GrantTable {
   readonly frames: SpecialFrame[] = [];
   /** The frames' views, kept across accesses (an entry is read and written on every copy). */
   private readonly frameViews: FrameView[] = [];
-  private readonly active = new Map<number, Active>();
+  /** Pins held across calls (mappings), by reference: an array, one slot per entry, as lookups are per copy. */
+  private readonly active: (Active | undefined)[] = [];
   /** Recently copied frames, direct-mapped by number: a copy would otherwise make a new view of its page. */
   private readonly copyFrames: (FrameView | undefined)[] = new Array(COPY_FRAMES);
 
@@ -49,13 +54,14 @@ export class GrantTable {
       const frame = this.memory.special();
       this.frames.push(frame);
       this.frameViews.push(new FrameView(this.memory, frame.mfn));
+      for (let i = 0; i < GRANT_ENTRIES_PER_FRAME; i++) this.active.push(undefined);
     }
     return true;
   }
 
   /** The page holding entry `ref`, wherever its frame lives now. */
   private entryPage(ref: number): DataView {
-    return this.frameViews[Math.floor(ref / GRANT_ENTRIES_PER_FRAME)].view;
+    return this.frameViews[(ref / GRANT_ENTRIES_PER_FRAME) | 0].view;
   }
 
   /** Writes an entry as the toolstack does for the reserved references. */
@@ -69,8 +75,8 @@ export class GrantTable {
 
   private updateFlags(ref: number, set: number, clear: number): void {
     const view = this.entryPage(ref);
-    const at = entryOffset(ref);
-    put(view, at, grant_entry_v1.flags, (get(view, at, grant_entry_v1.flags) | set) & ~clear);
+    const at = entryOffset(ref) + FLAGS;
+    view.setUint16(at, (view.getUint16(at, true) | set) & ~clear, true);
   }
 
   /**
@@ -78,26 +84,16 @@ export class GrantTable {
    * _set_status_v1). Returns the frame, or a GNTST_* status (negative).
    */
   acquire(ref: number, ldomid: number, readonly: boolean, mapping: boolean): number {
-    if (!Number.isInteger(ref) || ref < 0 || ref >= this.nrEntries) return GNTST_bad_gntref;
-    let act = this.active.get(ref);
-    if (act && act.domid !== ldomid) return GNTST_general_error;
-    if (!act || (!readonly && act.writers === 0)) {
-      const view = this.entryPage(ref);
-      const at = entryOffset(ref);
-      const flags = get(view, at, grant_entry_v1.flags);
-      const mask = GTF_type_mask | (mapping ? GTF_sub_page : 0);
-      // Xen answers a wrong domain, a grant not in use and a write to a read-only grant alike.
-      if (!act && ((flags & mask) !== GTF_permit_access || get(view, at, grant_entry_v1.domid) !== ldomid)) {
-        return GNTST_general_error;
-      }
-      if (!readonly && flags & GTF_readonly) return GNTST_general_error;
-      if (!act) {
-        const mfn = get(view, at, grant_entry_v1.frame);
-        if (!this.memory.hasFrame(mfn)) return GNTST_bad_page;
-        act = { domid: ldomid, mfn, readers: 0, writers: 0 };
-        this.active.set(ref, act);
-      }
-      this.updateFlags(ref, GTF_reading | (readonly ? 0 : GTF_writing), 0);
+    const act = this.active[ref];
+    if (act === undefined) {
+      const mfn = this.pinEntry(ref, ldomid, readonly, mapping);
+      if (mfn >= 0) this.active[ref] = { domid: ldomid, mfn, readers: readonly ? 1 : 0, writers: readonly ? 0 : 1 };
+      return mfn;
+    }
+    if (act.domid !== ldomid) return GNTST_general_error;
+    if (!readonly && act.writers === 0) {
+      if (this.entryPage(ref).getUint16(entryOffset(ref) + FLAGS, true) & GTF_readonly) return GNTST_general_error;
+      this.updateFlags(ref, GTF_reading | GTF_writing, 0);
     }
     if (readonly) act.readers++;
     else act.writers++;
@@ -106,7 +102,7 @@ export class GrantTable {
 
   /** Drops one pin taken by `acquire`, clearing GTF_writing/GTF_reading when the last goes. */
   release(ref: number, readonly: boolean): void {
-    const act = this.active.get(ref);
+    const act = this.active[ref];
     if (!act) return;
     if (readonly) act.readers--;
     else act.writers--;
@@ -114,9 +110,38 @@ export class GrantTable {
     if (!readonly && act.writers === 0) clear |= GTF_writing;
     if (act.readers + act.writers === 0) {
       clear |= GTF_reading;
-      this.active.delete(ref);
+      this.active[ref] = undefined;
     }
     this.updateFlags(ref, 0, clear);
+  }
+
+  /**
+   * Pins `ref` for one copy, which ends (`unpinForCopy`) before anything else
+   * runs: an entry nobody else holds needs no record, only its flags set.
+   */
+  pinForCopy(ref: number, ldomid: number, readonly: boolean): number {
+    return this.active[ref] === undefined ? this.pinEntry(ref, ldomid, readonly, false) : this.acquire(ref, ldomid, readonly, false);
+  }
+
+  unpinForCopy(ref: number, readonly: boolean): void {
+    if (this.active[ref] === undefined) this.updateFlags(ref, 0, GTF_reading | (readonly ? 0 : GTF_writing));
+    else this.release(ref, readonly);
+  }
+
+  /** Checks an entry no one holds for use by `ldomid` and sets its in-use flags: its frame, or a GNTST_* status. */
+  private pinEntry(ref: number, ldomid: number, readonly: boolean, mapping: boolean): number {
+    if (!Number.isInteger(ref) || ref < 0 || ref >= this.nrEntries) return GNTST_bad_gntref;
+    const view = this.entryPage(ref);
+    const at = entryOffset(ref);
+    const flags = view.getUint16(at + FLAGS, true);
+    const mask = GTF_type_mask | (mapping ? GTF_sub_page : 0);
+    // Xen answers a wrong domain, a grant not in use and a write to a read-only grant alike.
+    if ((flags & mask) !== GTF_permit_access || view.getUint16(at + DOMID, true) !== ldomid) return GNTST_general_error;
+    if (!readonly && flags & GTF_readonly) return GNTST_general_error;
+    const mfn = view.getUint32(at + FRAME, true);
+    if (!this.memory.hasFrame(mfn)) return GNTST_bad_page;
+    view.setUint16(at + FLAGS, flags | GTF_reading | (readonly ? 0 : GTF_writing), true);
+    return mfn;
   }
 
   /** The pinned frame's bytes as they are now. */
@@ -186,9 +211,9 @@ function claim(d: GrantDomain, side: CopySide, ldomid: number, readonly: boolean
     const bytes = d.mem.frameBytes(side.ref);
     return bytes ? { bytes, release: () => {} } : GNTST_bad_page;
   }
-  const mfn = d.grants.acquire(side.ref, ldomid, readonly, false);
+  const mfn = d.grants.pinForCopy(side.ref, ldomid, readonly);
   if (mfn < 0) return mfn;
-  return { bytes: d.grants.frameBytes(mfn), release: () => d.grants.release(side.ref, readonly) };
+  return { bytes: d.grants.frameBytes(mfn), release: () => d.grants.unpinForCopy(side.ref, readonly) };
 }
 
 /** gnttab_copy_buf: a copy never crosses a page boundary. */
@@ -229,15 +254,32 @@ export class Dom0Grants {
   private copy(domid: number, ref: number, offset: number, bytes: Uint8Array, fromGuest: boolean): number {
     const d = this.lookup(domid);
     if (!d) return GNTST_bad_domain;
-    const mfn = d.grants.acquire(ref, 0, fromGuest, false);
+    const mfn = d.grants.pinForCopy(ref, 0, fromGuest);
     if (mfn < 0) return mfn;
     let result = GNTST_bad_copy_arg;
     if (offset >= 0 && offset + bytes.length <= PAGE_SIZE) {
       const page = d.grants.frameBytes(mfn);
       result = fromGuest ? copyBytes(page, offset, bytes, 0, bytes.length) : copyBytes(bytes, 0, page, offset, bytes.length);
     }
-    d.grants.release(ref, fromGuest);
+    d.grants.unpinForCopy(ref, fromGuest);
     return result;
+  }
+
+  /**
+   * The source half of a copy whose destination is decided afterwards (a frame
+   * a bridge switches): pins `domid`'s grant `ref` for reading and returns its
+   * page as it is now, or a GNTST_* status. `endRead` must follow before the
+   * guest runs again; the page is the guest's memory, to read, not to keep.
+   */
+  beginRead(domid: number, ref: number): Uint8Array | number {
+    const d = this.lookup(domid);
+    if (!d) return GNTST_bad_domain;
+    const mfn = d.grants.pinForCopy(ref, 0, true);
+    return mfn < 0 ? mfn : d.grants.frameBytes(mfn);
+  }
+
+  endRead(domid: number, ref: number): void {
+    this.lookup(domid)?.grants.unpinForCopy(ref, true);
   }
 
   /** GNTTABOP_map_grant_ref for domain 0: on success, a view of the guest's page until `unmap`. */

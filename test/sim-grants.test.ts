@@ -23,6 +23,7 @@ describe("grant tables", () => {
     const statuses: Record<string, number> = {};
     const copied = new Uint8Array(16);
     let port = 0;
+    let read: number[] = [];
     let mapping: GrantMapping | undefined;
     d.onConsole((text) => {
       const m = /^port (\d+)/m.exec(text);
@@ -36,6 +37,13 @@ describe("grant tables", () => {
         statuses.badRef = sim.grants.copyFrom(1, 1 << 20, 0, scratch);
         statuses.crossesPage = sim.grants.copyFrom(1, 8, 4090, scratch);
         statuses.noDomain = sim.grants.copyFrom(9, 8, 0, scratch);
+        // A copy's source half alone (a frame a bridge switches): the page itself while pinned.
+        const page = sim.grants.beginRead(1, 8);
+        if (typeof page !== "number") read = Array.from(page.subarray(4, 20));
+        sim.grants.endRead(1, 8);
+        statuses.readWrongDomain = sim.grants.beginRead(1, 10) as number;
+        statuses.readBadRef = sim.grants.beginRead(1, 1 << 20) as number;
+        statuses.readNoDomain = sim.grants.beginRead(9, 8) as number;
         statuses.mapReadOnlyForWrite = sim.grants.map(1, 9, false).status;
         const mapped = sim.grants.map(1, 8, false);
         statuses.map = mapped.status;
@@ -52,6 +60,7 @@ describe("grant tables", () => {
     await sim.run({ timeoutMs: 10_000 });
     expect(d.result).toEqual({ kind: "exit", status: 0 });
     expect(Array.from(copied)).toEqual(Array.from({ length: 16 }, (_, i) => ((i + 4) * 7) & 0xff));
+    expect(read).toEqual(Array.from(copied));
     expect(statuses).toEqual({
       copyFrom: GNTST_okay,
       // Xen 4.17's _set_status_v1 answers all three with GNTST_general_error.
@@ -61,6 +70,9 @@ describe("grant tables", () => {
       badRef: GNTST_bad_gntref,
       crossesPage: GNTST_bad_copy_arg,
       noDomain: GNTST_bad_domain,
+      readWrongDomain: GNTST_general_error,
+      readBadRef: GNTST_bad_gntref,
+      readNoDomain: GNTST_bad_domain,
       mapReadOnlyForWrite: GNTST_general_error,
       map: GNTST_okay,
       unmap: GNTST_okay,

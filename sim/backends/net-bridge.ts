@@ -5,7 +5,10 @@
 
 /** Something plugged into a bridge: a netback's vif, a tap link. */
 export interface BridgePort {
-  /** A frame for this port; the bytes belong to the port from now on. */
+  /**
+   * A frame for this port. The bytes are lent for the call only (often the
+   * sending guest's own page): read them, copy what is kept, never write them.
+   */
   deliver(frame: Uint8Array): void;
 }
 
@@ -13,41 +16,127 @@ const ETH_HLEN = 14;
 /** At most this many learned addresses: a flood of new sources restarts learning rather than growing without bound. */
 const MAX_LEARNED = 4096;
 
-function macKey(frame: Uint8Array, at: number): number {
-  return frame[at] * 2 ** 40 + frame[at + 1] * 2 ** 32 + ((frame[at + 2] << 24) >>> 0) + (frame[at + 3] << 16) + (frame[at + 4] << 8) + frame[at + 5];
+/** A MAC address as two 24-bit halves (small integers: no float arithmetic, no heap numbers as keys). */
+function high(frame: Uint8Array, at: number): number {
+  return (frame[at] << 16) | (frame[at + 1] << 8) | frame[at + 2];
+}
+
+function low(frame: Uint8Array, at: number): number {
+  return (frame[at + 3] << 16) | (frame[at + 4] << 8) | frame[at + 5];
+}
+
+/**
+ * A port's last source and destination with what the table said of them, as
+ * of table version `version`: a port sends mostly to and from the same
+ * addresses, so most frames need no table lookup at all.
+ */
+class PortCache {
+  attached = true;
+  constructor(readonly port: BridgePort) {}
+  version = -1;
+  srcHigh = -1;
+  srcLow = -1;
+  dstHigh = -1;
+  dstLow = -1;
+  dst: BridgePort | undefined;
 }
 
 export class NetBridge {
   private readonly ports = new Set<BridgePort>();
-  private readonly fdb = new Map<number, BridgePort>();
+  /** The attached ports' caches, in attach order, made again on every change (a flood iterates it without an iterator). */
+  private plugged: PortCache[] = [];
+  /** Each port's cache, kept across detach and attach again (a send function outlives its port's detach). */
+  private readonly caches = new WeakMap<BridgePort, PortCache>();
+  /** The forwarding database: learned port by the address's high half, then its low half. */
+  private readonly fdb = new Map<number, Map<number, BridgePort>>();
+  private learned = 0;
+  /** Bumped on every change to the table: a PortCache of an older version is stale. */
+  private version = 0;
   /** Frames switched, flooded, and dropped (runts, or a destination behind their own port). */
   readonly stats = { forwarded: 0, flooded: 0, dropped: 0 };
 
   constructor(readonly name = "xenbr0") {}
 
-  /** Plugs `port` in; the returned function sends a frame from it. */
+  /** Plugs `port` in; the returned function sends a frame from it (lent for the call, as to `deliver`). */
   attach(port: BridgePort): (frame: Uint8Array) => void {
     this.ports.add(port);
-    return (frame) => this.forward(port, frame);
+    let cache = this.caches.get(port);
+    if (!cache) this.caches.set(port, (cache = new PortCache(port)));
+    cache.attached = true;
+    this.plugged = [...this.ports].map((p) => this.caches.get(p)!);
+    const plugged = cache;
+    return (frame) => this.forward(port, plugged, frame);
   }
 
   detach(port: BridgePort): void {
     this.ports.delete(port);
-    for (const [mac, p] of this.fdb) if (p === port) this.fdb.delete(mac);
+    const cache = this.caches.get(port);
+    if (cache) cache.attached = false;
+    this.plugged = this.plugged.filter((c) => c !== cache);
+    for (const [hi, byLow] of this.fdb) {
+      for (const [lo, p] of byLow) {
+        if (p !== port) continue;
+        byLow.delete(lo);
+        this.learned--;
+      }
+      if (byLow.size === 0) this.fdb.delete(hi);
+    }
+    this.version++;
   }
 
-  private forward(from: BridgePort, frame: Uint8Array): void {
-    if (!this.ports.has(from)) return;
+  /** The port that last sent from the address, if any. */
+  private lookup(hi: number, lo: number): BridgePort | undefined {
+    return this.fdb.get(hi)?.get(lo);
+  }
+
+  private learn(hi: number, lo: number, port: BridgePort): void {
+    let byLow = this.fdb.get(hi);
+    const known = byLow?.get(lo);
+    if (known === port) return;
+    if (known === undefined && this.learned >= MAX_LEARNED) {
+      this.fdb.clear();
+      this.learned = 0;
+      byLow = undefined;
+    }
+    if (!byLow) this.fdb.set(hi, (byLow = new Map()));
+    byLow.set(lo, port);
+    if (known === undefined) this.learned++;
+    this.version++;
+  }
+
+  private forward(from: BridgePort, cache: PortCache, frame: Uint8Array): void {
+    if (!cache.attached) return;
     if (frame.length < ETH_HLEN) {
       this.stats.dropped++;
       return;
     }
     // A group source address is invalid; never learn one.
     if (!(frame[6] & 1)) {
-      if (this.fdb.size >= MAX_LEARNED && !this.fdb.has(macKey(frame, 6))) this.fdb.clear();
-      this.fdb.set(macKey(frame, 6), from);
+      const hi = high(frame, 6);
+      const lo = low(frame, 6);
+      if (cache.version !== this.version || hi !== cache.srcHigh || lo !== cache.srcLow) {
+        this.learn(hi, lo, from);
+        cache.srcHigh = hi;
+        cache.srcLow = lo;
+        cache.dstHigh = -1; // the destination's answer may have changed with the table
+        cache.version = this.version;
+      }
     }
-    const to = frame[0] & 1 ? undefined : this.fdb.get(macKey(frame, 0));
+    let to: BridgePort | undefined;
+    if (!(frame[0] & 1)) {
+      const hi = high(frame, 0);
+      const lo = low(frame, 0);
+      if (cache.version !== this.version || hi !== cache.dstHigh || lo !== cache.dstLow) {
+        cache.dst = this.lookup(hi, lo);
+        cache.dstHigh = hi;
+        cache.dstLow = lo;
+        if (cache.version !== this.version) {
+          cache.srcHigh = -1; // the source's entry may have changed with the table
+          cache.version = this.version;
+        }
+      }
+      to = cache.dst;
+    }
     if (to === from) {
       this.stats.dropped++;
       return;
@@ -58,6 +147,7 @@ export class NetBridge {
       return;
     }
     this.stats.flooded++;
-    for (const port of this.ports) if (port !== from) port.deliver(frame.slice());
+    const plugged = this.plugged;
+    for (let i = 0; i < plugged.length; i++) if (plugged[i].attached && plugged[i].port !== from) plugged[i].port.deliver(frame);
   }
 }

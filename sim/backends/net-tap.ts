@@ -109,7 +109,7 @@ export async function openTap(sim: Simulator, spec: string, bridge: NetBridge): 
     deliver: (frame) => {
       if (closed) return;
       stats.toHost++;
-      socket.send(frame, socatPort, "127.0.0.1");
+      socket.send(frame.slice(), socatPort, "127.0.0.1"); // the frame is lent for this call; the send completes later
     },
   };
   process.on("exit", close);

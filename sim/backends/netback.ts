@@ -10,7 +10,7 @@ import type { PluggedXenstore } from "../xenstore/plug.ts";
 import type { Domain } from "../domain.ts";
 import { PAGE_SIZE } from "../guest_memory.ts";
 import type { GrantMapping } from "../grant_table.ts";
-import { GNTST_okay } from "../xen/grant_table.ts";
+import { GNTST_bad_copy_arg, GNTST_okay } from "../xen/grant_table.ts";
 import {
   NETIF_RSP_ERROR, NETIF_RSP_NULL, NETIF_RSP_OKAY, NETRXF_csum_blank, NETRXF_data_validated, NETRXF_extra_info,
   NETRXF_more_data, NETTXF_extra_info, NETTXF_more_data, XEN_NETIF_EXTRA_FLAG_MORE, XEN_NETIF_EXTRA_TYPE_GSO,
@@ -64,6 +64,9 @@ const RX_QUEUE_MAX = 512;
 const ETH_HLEN = 14;
 /** Slots one tx frame may take (data and extra-info) before the frontend is at fault. */
 const MAX_TX_SLOTS = XEN_NETIF_NR_SLOTS_MIN + 5;
+/** Entries of the tx view cache (a power of two; a tx ring's worth of buffers). */
+const TX_VIEWS = 256;
+const EMPTY: Uint8Array = new Uint8Array(0);
 
 export class Netback implements BridgePort {
   readonly xenbus: XenbusBackend;
@@ -74,7 +77,18 @@ export class Netback implements BridgePort {
   split = false;
   private readonly features: Required<NetbackFeatures>;
   private readonly misbehaviour = new Map<Misbehaviour, number>();
+  /** Whether `misbehaviour` holds anything: `take` is asked several times a frame. */
+  private misbehaving = false;
+  /** Frames from the bridge waiting for rx buffers: a circular queue of copies, each slot's buffer reused by the next frame of its length. */
   private readonly rxQueue: Uint8Array[] = [];
+  private rxHead = 0;
+  private rxQueued = 0;
+  /** Responses written to the rx ring but not yet pushed. */
+  private rxPending = false;
+  /** Where a frame of several tx slots is gathered (a single-slot frame goes from the guest's page). */
+  private readonly txFrameBuf = new Uint8Array(XEN_NETIF_MAX_TX_SIZE);
+  /** Views of single-slot frames in the guest's pages, by grant: one made again only for another page, offset or size. */
+  private readonly txViews = Array.from({ length: TX_VIEWS }, () => ({ page: EMPTY, offset: -1, size: -1, frame: EMPTY }));
   /** The slots of the tx frame being taken, copied out of the ring (reused: no allocation per frame). */
   private readonly tx = {
     extra: new Uint8Array(MAX_TX_SLOTS), gref: new Uint32Array(MAX_TX_SLOTS), offset: new Uint16Array(MAX_TX_SLOTS),
@@ -120,14 +134,17 @@ export class Netback implements BridgePort {
   /** Makes the next `times` occasions of `kind` go wrong. */
   misbehave(kind: Misbehaviour, times = 1): void {
     this.misbehaviour.set(kind, (this.misbehaviour.get(kind) ?? 0) + times);
+    this.misbehaving = true;
   }
 
   private take(kind: Misbehaviour): boolean {
-    if (this.misbehaviour.size === 0) return false;
+    if (!this.misbehaving) return false;
     const left = this.misbehaviour.get(kind) ?? 0;
     if (left <= 0) return false;
-    if (left === 1) this.misbehaviour.delete(kind);
-    else this.misbehaviour.set(kind, left - 1);
+    if (left === 1) {
+      this.misbehaviour.delete(kind);
+      this.misbehaving = this.misbehaviour.size > 0;
+    } else this.misbehaviour.set(kind, left - 1);
     return true;
   }
 
@@ -196,6 +213,7 @@ export class Netback implements BridgePort {
     for (const m of this.mappings) this.sim.grants.unmap(m.handle);
     this.ports = [];
     this.mappings = [];
+    this.rxPending = false;
     this.txRing = undefined;
     this.rxRing = undefined;
   }
@@ -206,13 +224,27 @@ export class Netback implements BridgePort {
 
   // --- Frames ------------------------------------------------------------------------------------
 
-  /** A frame from the bridge for this guest. */
+  /** A frame from the bridge for this guest: into its posted buffers now if it has room and none wait before it, else queued. */
   deliver(frame: Uint8Array): void {
-    if (this.rxQueue.length >= RX_QUEUE_MAX) {
+    if (this.rxQueued === 0 && this.live) {
+      const ring = this.rxRing!;
+      const waiting = ring.unconsumed();
+      if (waiting < 0) this.fatal();
+      else if (this.rxFrame(ring, frame, waiting) !== undefined) {
+        this.rxPending = true;
+        this.kick();
+        return;
+      }
+    }
+    if (this.rxQueued >= RX_QUEUE_MAX) {
       this.stats.rxDropped++;
       return;
     }
-    this.rxQueue.push(frame);
+    const slot = (this.rxHead + this.rxQueued) % RX_QUEUE_MAX;
+    let copy = this.rxQueue[slot];
+    if (copy?.length !== frame.length) copy = this.rxQueue[slot] = new Uint8Array(frame.length);
+    copy.set(frame);
+    this.rxQueued++;
     this.kick();
   }
 
@@ -243,29 +275,28 @@ export class Netback implements BridgePort {
   private serveTx(): void {
     const ring = this.txRing!;
     do {
-      for (;;) {
-        const waiting = ring.unconsumed();
-        if (waiting < 0) return this.fatal();
-        if (waiting === 0 || !this.txFrame(ring, waiting)) break;
-      }
+      // The guest cannot add requests while this runs: the producer index is read once per drain.
+      let waiting = ring.unconsumed();
+      if (waiting < 0) return this.fatal();
+      for (let taken = 1; waiting > 0 && taken > 0; waiting -= taken) taken = this.txFrame(ring, waiting);
       if (!this.txRing) return;
       if (this.take("tx-overflow")) ring.pushBogusProducer(ring.size + 3);
       else if (ring.pushResponses()) this.notify(this.txPort);
     } while (this.txRing && ring.finalCheck());
   }
 
-  /** Takes one frame's slots if all `waiting` hold it; false to wait for more. */
-  private txFrame(ring: BackRing, waiting: number): boolean {
+  /** Takes one frame's slots if all `waiting` hold it: how many it took, 0 to wait for more. */
+  private txFrame(ring: BackRing, waiting: number): number {
     const view = ring.view();
     const t = this.tx;
     let n = 0;
     let extra = false;
     let more = true;
     for (; more || extra; n++) {
-      if (n >= waiting) return false;
+      if (n >= waiting) return 0;
       if (n >= MAX_TX_SLOTS) {
         this.fatal();
-        return false;
+        return 0;
       }
       const at = ring.at(ring.reqCons + n);
       t.extra[n] = extra ? 1 : 0;
@@ -294,52 +325,75 @@ export class Netback implements BridgePort {
     }
     ring.reqCons = (ring.reqCons + n) >>> 0;
     let ok = total >= ETH_HLEN && rest <= total && total <= XEN_NETIF_MAX_TX_SIZE && (dataSlots === 1 || this.frontSg);
-    const frame = new Uint8Array(ok ? total : 0);
-    let done = 0;
-    let first = true;
-    for (let k = 0; ok && k < n; k++) {
-      if (t.extra[k]) continue;
-      const len = first ? total - rest : t.size[k];
-      first = false;
-      ok = t.offset[k] + len <= PAGE_SIZE && this.sim.grants.copyFrom(this.domid, t.gref[k], t.offset[k], len === total ? frame : frame.subarray(done, done + len)) === GNTST_okay;
-      done += len;
+    // One slot: the frame goes to the bridge from the guest's page, pinned meanwhile (whoever keeps it copies it).
+    let pinned = -1;
+    let frame: Uint8Array = this.txFrameBuf;
+    if (ok && dataSlots === 1) {
+      let k = 0;
+      while (t.extra[k]) k++;
+      const page = t.offset[k] + total <= PAGE_SIZE ? this.sim.grants.beginRead(this.domid, t.gref[k]) : GNTST_bad_copy_arg;
+      if (typeof page === "number") ok = false;
+      else {
+        pinned = t.gref[k];
+        const v = this.txViews[pinned & (TX_VIEWS - 1)];
+        if (v.page !== page || v.offset !== t.offset[k] || v.size !== total) {
+          v.page = page;
+          v.offset = t.offset[k];
+          v.size = total;
+          v.frame = page.subarray(v.offset, v.offset + total);
+        }
+        frame = v.frame;
+      }
+    } else if (ok) {
+      frame = this.txFrameBuf.subarray(0, total);
+      let done = 0;
+      let first = true;
+      for (let k = 0; ok && k < n; k++) {
+        if (t.extra[k]) continue;
+        const len = first ? total - rest : t.size[k];
+        first = false;
+        ok = t.offset[k] + len <= PAGE_SIZE && this.sim.grants.copyFrom(this.domid, t.gref[k], t.offset[k], frame.subarray(done, done + len)) === GNTST_okay;
+        done += len;
+      }
     }
-    if (ok && this.take("tx-error")) ok = false;
-    const out = ring.view();
-    for (let k = 0; k < n; k++) {
-      const at = ring.at(ring.rspProdPvt);
-      ring.rspProdPvt = (ring.rspProdPvt + 1) >>> 0;
-      const id = t.extra[k] ? 0 : this.take("tx-bad-id") ? 0xfff0 : t.id[k];
-      out.setUint16(at + netif_tx_response.id.offset, id, true);
-      out.setInt16(at + netif_tx_response.status.offset, t.extra[k] ? NETIF_RSP_NULL : ok ? NETIF_RSP_OKAY : NETIF_RSP_ERROR, true);
+    try {
+      if (ok && this.take("tx-error")) ok = false;
+      for (let k = 0; k < n; k++) {
+        const at = ring.at(ring.rspProdPvt);
+        ring.rspProdPvt = (ring.rspProdPvt + 1) >>> 0;
+        const id = t.extra[k] ? 0 : this.take("tx-bad-id") ? 0xfff0 : t.id[k];
+        view.setUint16(at + netif_tx_response.id.offset, id, true);
+        view.setInt16(at + netif_tx_response.status.offset, t.extra[k] ? NETIF_RSP_NULL : ok ? NETIF_RSP_OKAY : NETIF_RSP_ERROR, true);
+      }
+      if (!ok) {
+        this.stats.txErrors++;
+        return n;
+      }
+      this.stats.txFrames++;
+      this.send(frame);
+      return n;
+    } finally {
+      if (pinned >= 0) this.sim.grants.endRead(this.domid, pinned);
     }
-    if (!ok) {
-      this.stats.txErrors++;
-      return true;
-    }
-    this.stats.txFrames++;
-    this.send(frame);
-    return true;
   }
 
   private serveRx(): void {
     const ring = this.rxRing!;
-    let pushed = false;
     do {
-      while (this.rxQueue.length > 0) {
+      while (this.rxQueued > 0) {
         const waiting = ring.unconsumed();
         if (waiting < 0) return this.fatal();
-        const sent = this.rxFrame(ring, this.rxQueue[0], waiting);
-        if (sent === undefined) break;
-        this.rxQueue.shift();
-        pushed = true;
+        if (this.rxFrame(ring, this.rxQueue[this.rxHead], waiting) === undefined) break;
+        this.rxHead = (this.rxHead + 1) % RX_QUEUE_MAX;
+        this.rxQueued--;
+        this.rxPending = true;
       }
-      if (pushed) {
-        pushed = false;
+      if (this.rxPending) {
+        this.rxPending = false;
         if (this.take("rx-overflow")) ring.pushBogusProducer(ring.size + 3);
         else if (ring.pushResponses()) this.notify(this.rxPort);
       }
-    } while (this.rxQueue.length > 0 && this.rxRing && ring.finalCheck());
+    } while (this.rxQueued > 0 && this.rxRing && ring.finalCheck());
   }
 
   /** Copies one frame into the guest's posted buffers; undefined when too few are posted yet. */
@@ -358,8 +412,8 @@ export class Netback implements BridgePort {
     let bytes = frame;
     let csum = 0;
     if (this.options.rxCsumBlank && blankUdpChecksum(bytes = frame.slice())) csum = NETRXF_csum_blank | NETRXF_data_validated;
+    const view = ring.view();
     for (let k = 0; k < pieces; k++) {
-      const view = ring.view();
       const at = ring.at(ring.reqCons);
       const id = view.getUint16(at + netif_rx_request.id.offset, true);
       const gref = view.getUint32(at + netif_rx_request.gref.offset, true);
@@ -377,22 +431,21 @@ export class Netback implements BridgePort {
         if (this.take("rx-error")) status = NETIF_RSP_ERROR;
       }
       // ring.h: a response goes in the slot its request came from.
-      const out = ring.view();
       const rat = ring.at(ring.rspProdPvt);
       ring.rspProdPvt = (ring.rspProdPvt + 1) >>> 0;
-      out.setUint16(rat + netif_rx_response.id.offset, rid, true);
-      out.setUint16(rat + netif_rx_response.offset.offset, offset & 0xffff, true);
-      out.setUint16(rat + netif_rx_response.flags.offset, flags, true);
-      out.setInt16(rat + netif_rx_response.status.offset, status, true);
+      view.setUint16(rat + netif_rx_response.id.offset, rid, true);
+      view.setUint16(rat + netif_rx_response.offset.offset, offset & 0xffff, true);
+      view.setUint16(rat + netif_rx_response.flags.offset, flags, true);
+      view.setInt16(rat + netif_rx_response.status.offset, status, true);
       if (k === 0 && extra >= 0) {
         ring.reqCons = (ring.reqCons + 1) >>> 0;
         const eat = ring.at(ring.rspProdPvt);
         ring.rspProdPvt = (ring.rspProdPvt + 1) >>> 0;
-        out.setUint8(eat + netif_extra_info.type.offset, extra);
-        out.setUint8(eat + netif_extra_info.flags.offset, 0);
-        out.setUint16(eat + netif_extra_info.u_gso_size.offset, 1448, true);
-        out.setUint8(eat + netif_extra_info.u_gso_type.offset, XEN_NETIF_GSO_TYPE_TCPV4);
-        out.setUint16(eat + netif_extra_info.u_gso_features.offset, 0, true);
+        view.setUint8(eat + netif_extra_info.type.offset, extra);
+        view.setUint8(eat + netif_extra_info.flags.offset, 0);
+        view.setUint16(eat + netif_extra_info.u_gso_size.offset, 1448, true);
+        view.setUint8(eat + netif_extra_info.u_gso_type.offset, XEN_NETIF_GSO_TYPE_TCPV4);
+        view.setUint16(eat + netif_extra_info.u_gso_features.offset, 0, true);
       }
     }
     this.stats.rxFrames++;
