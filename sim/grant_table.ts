@@ -238,6 +238,8 @@ export interface GrantMapping {
 export class Dom0Grants {
   private readonly maps = new Map<number, GrantMapping & { table: GrantTable }>();
   private nextHandle = 0;
+  /** The domain of an unfinished `beginRead`, for its `endRead` (nothing ends a domain in between). */
+  private reading?: GrantDomain;
 
   constructor(private readonly lookup: (domid: number) => GrantDomain | undefined) {}
 
@@ -275,11 +277,15 @@ export class Dom0Grants {
     const d = this.lookup(domid);
     if (!d) return GNTST_bad_domain;
     const mfn = d.grants.pinForCopy(ref, 0, true);
-    return mfn < 0 ? mfn : d.grants.frameBytes(mfn);
+    if (mfn < 0) return mfn;
+    this.reading = d;
+    return d.grants.frameBytes(mfn);
   }
 
   endRead(domid: number, ref: number): void {
-    this.lookup(domid)?.grants.unpinForCopy(ref, true);
+    const d = this.reading?.domid === domid ? this.reading : this.lookup(domid);
+    this.reading = undefined;
+    d?.grants.unpinForCopy(ref, true);
   }
 
   /** GNTTABOP_map_grant_ref for domain 0: on success, a view of the guest's page until `unmap`. */

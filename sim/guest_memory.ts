@@ -19,6 +19,11 @@ export class SpecialFrame {
   mappedAt = -1;
   /** That page's own RAM contents while the special frame covers it. */
   saved = new Uint8Array(PAGE_SIZE);
+  readonly backingView = viewOf(this.backing);
+  /** Where it is mapped, as of GuestMemory epoch `epoch` (event channels read shared_info several times an event). */
+  mappedBytes: Uint8Array = this.backing;
+  mappedView = this.backingView;
+  epoch = -1;
 
   constructor(readonly mfn: number) {}
 }
@@ -86,8 +91,9 @@ export class GuestMemory {
 
   /** Whether `mfn` is one of this domain's frames (frameBytes would not be null). */
   hasFrame(mfn: number): boolean {
-    if (Math.floor(mfn / FRAMES_PER_DOMAIN) !== this.domid) return false;
-    const index = mfn % FRAMES_PER_DOMAIN;
+    // Integer arithmetic only: a grant copy asks this every time.
+    const index = mfn - this.domid * FRAMES_PER_DOMAIN;
+    if (!(index >= 0 && index < FRAMES_PER_DOMAIN)) return false;
     return index >= SPECIAL_INDEX ? index - SPECIAL_INDEX < this.specials.length : index < this.size / PAGE_SIZE;
   }
 
@@ -105,11 +111,22 @@ export class GuestMemory {
 
   specialBytes(frame: SpecialFrame): Uint8Array {
     if (frame.mappedAt < 0) return frame.backing;
-    return this.bytes.subarray(frame.mappedAt * PAGE_SIZE, (frame.mappedAt + 1) * PAGE_SIZE);
+    this.syncMapped(frame);
+    return frame.mappedBytes;
   }
 
   specialView(frame: SpecialFrame): DataView {
-    return frame.mappedAt < 0 ? viewOf(frame.backing) : viewOf(this.specialBytes(frame));
+    if (frame.mappedAt < 0) return frame.backingView;
+    this.syncMapped(frame);
+    return frame.mappedView;
+  }
+
+  private syncMapped(frame: SpecialFrame): void {
+    const epoch = this.frameEpoch;
+    if (frame.epoch === epoch) return;
+    frame.mappedBytes = this.bytes.subarray(frame.mappedAt * PAGE_SIZE, (frame.mappedAt + 1) * PAGE_SIZE);
+    frame.mappedView = viewOf(frame.mappedBytes);
+    frame.epoch = epoch;
   }
 
   /**

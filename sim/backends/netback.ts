@@ -76,6 +76,7 @@ export class Netback implements BridgePort {
   published: Record<string, string | undefined> = {};
   split = false;
   private readonly features: Required<NetbackFeatures>;
+  private readonly rxSlotBytes: number;
   private readonly misbehaviour = new Map<Misbehaviour, number>();
   /** Whether `misbehaviour` holds anything: `take` is asked several times a frame. */
   private misbehaving = false;
@@ -112,6 +113,7 @@ export class Netback implements BridgePort {
     this.features = { sg: f.sg ?? true, splitEventChannels: f.splitEventChannels ?? true, maxQueues: f.maxQueues ?? 1, rxCopy: f.rxCopy ?? true };
     const slot = options.rxSlotBytes ?? PAGE_SIZE;
     if (!Number.isInteger(slot) || slot < 1 || slot > PAGE_SIZE) throw new Error(`netback: rxSlotBytes must be from 1 to ${PAGE_SIZE}`);
+    this.rxSlotBytes = slot;
     this.xenbus = new XenbusBackend(
       sim, xs.store, `/local/domain/${domid}/device/vif/${devid}`, `/local/domain/0/backend/vif/${domid}/${devid}`,
       { features: () => this.offered(), connect: () => this.connect(), disconnect: () => this.disconnect() },
@@ -230,7 +232,7 @@ export class Netback implements BridgePort {
       const ring = this.rxRing!;
       const waiting = ring.unconsumed();
       if (waiting < 0) this.fatal();
-      else if (this.rxFrame(ring, frame, waiting) !== undefined) {
+      else if (this.rxFrame(ring, frame, waiting) >= 0) {
         this.rxPending = true;
         this.kick();
         return;
@@ -292,6 +294,10 @@ export class Netback implements BridgePort {
     let n = 0;
     let extra = false;
     let more = true;
+    // Copy each slot out (the guest may change it), until the frame's last; the first slot's size is the frame's.
+    let total = -1;
+    let rest = 0;
+    let dataSlots = 0;
     for (; more || extra; n++) {
       if (n >= waiting) return 0;
       if (n >= MAX_TX_SLOTS) {
@@ -300,27 +306,19 @@ export class Netback implements BridgePort {
       }
       const at = ring.at(ring.reqCons + n);
       t.extra[n] = extra ? 1 : 0;
+      t.gref[n] = view.getUint32(at + netif_tx_request.gref.offset, true);
+      t.offset[n] = view.getUint16(at + netif_tx_request.offset.offset, true);
+      t.id[n] = view.getUint16(at + netif_tx_request.id.offset, true);
+      t.size[n] = view.getUint16(at + netif_tx_request.size.offset, true);
       if (extra) {
         extra = (view.getUint8(at + netif_extra_info.flags.offset) & XEN_NETIF_EXTRA_FLAG_MORE) !== 0;
-      } else {
-        const flags = view.getUint16(at + netif_tx_request.flags.offset, true);
-        more = (flags & NETTXF_more_data) !== 0;
-        extra = n === 0 && (flags & NETTXF_extra_info) !== 0;
+        continue;
       }
-    }
-    // Copy each slot out (the guest may change it), then the data: first slot's size is the frame's.
-    let total = -1;
-    let rest = 0;
-    let dataSlots = 0;
-    for (let k = 0; k < n; k++) {
-      const at = ring.at(ring.reqCons + k);
-      t.gref[k] = view.getUint32(at + netif_tx_request.gref.offset, true);
-      t.offset[k] = view.getUint16(at + netif_tx_request.offset.offset, true);
-      t.id[k] = view.getUint16(at + netif_tx_request.id.offset, true);
-      t.size[k] = view.getUint16(at + netif_tx_request.size.offset, true);
-      if (t.extra[k]) continue;
-      if (total < 0) total = t.size[k];
-      else rest += t.size[k];
+      const flags = view.getUint16(at + netif_tx_request.flags.offset, true);
+      more = (flags & NETTXF_more_data) !== 0;
+      extra = n === 0 && (flags & NETTXF_extra_info) !== 0;
+      if (total < 0) total = t.size[n];
+      else rest += t.size[n];
       dataSlots++;
     }
     ring.reqCons = (ring.reqCons + n) >>> 0;
@@ -380,10 +378,13 @@ export class Netback implements BridgePort {
   private serveRx(): void {
     const ring = this.rxRing!;
     do {
+      // As for tx, the guest cannot post buffers while this runs: the producer index is read once.
+      let waiting = this.rxQueued > 0 ? ring.unconsumed() : 0;
+      if (waiting < 0) return this.fatal();
       while (this.rxQueued > 0) {
-        const waiting = ring.unconsumed();
-        if (waiting < 0) return this.fatal();
-        if (this.rxFrame(ring, this.rxQueue[this.rxHead], waiting) === undefined) break;
+        const used = this.rxFrame(ring, this.rxQueue[this.rxHead], waiting);
+        if (used < 0) break;
+        waiting -= used;
         this.rxHead = (this.rxHead + 1) % RX_QUEUE_MAX;
         this.rxQueued--;
         this.rxPending = true;
@@ -396,18 +397,18 @@ export class Netback implements BridgePort {
     } while (this.rxQueued > 0 && this.rxRing && ring.finalCheck());
   }
 
-  /** Copies one frame into the guest's posted buffers; undefined when too few are posted yet. */
-  private rxFrame(ring: BackRing, frame: Uint8Array, waiting: number): boolean | undefined {
-    const step = this.options.rxSlotBytes ?? PAGE_SIZE;
-    const pieces = Math.max(1, Math.ceil(frame.length / step));
+  /** Copies one frame into the guest's posted buffers: the requests it used (0 for a frame dropped), -1 when too few are posted yet. */
+  private rxFrame(ring: BackRing, frame: Uint8Array, waiting: number): number {
+    const step = this.rxSlotBytes;
+    const pieces = frame.length <= step ? 1 : Math.ceil(frame.length / step);
     if (pieces > 1 && !(this.frontSg && this.features.sg)) {
       this.stats.rxDropped++;
-      return false;
+      return 0;
     }
     const extra = this.take("rx-bad-extra") ? 0 : this.take("rx-extra") ? XEN_NETIF_EXTRA_TYPE_GSO : -1;
     if (waiting < pieces + (extra >= 0 ? 1 : 0)) {
       if (extra >= 0) this.misbehave(extra === 0 ? "rx-bad-extra" : "rx-extra"); // kept for the frame that fits
-      return undefined;
+      return -1;
     }
     let bytes = frame;
     let csum = 0;
@@ -449,7 +450,7 @@ export class Netback implements BridgePort {
       }
     }
     this.stats.rxFrames++;
-    return true;
+    return pieces + (extra >= 0 ? 1 : 0);
   }
 }
 
