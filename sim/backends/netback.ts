@@ -232,7 +232,7 @@ export class Netback implements BridgePort {
       const ring = this.rxRing!;
       const waiting = ring.unconsumed();
       if (waiting < 0) this.fatal();
-      else if (this.rxFrame(ring, frame, waiting) >= 0) {
+      else if (this.rxFrame(ring, ring.view(), frame, waiting) >= 0) {
         this.rxPending = true;
         this.kick();
         return;
@@ -277,10 +277,11 @@ export class Netback implements BridgePort {
   private serveTx(): void {
     const ring = this.txRing!;
     do {
-      // The guest cannot add requests while this runs: the producer index is read once per drain.
+      // The guest cannot add requests or move the ring's page while this runs: both are read once per drain.
       let waiting = ring.unconsumed();
       if (waiting < 0) return this.fatal();
-      for (let taken = 1; waiting > 0 && taken > 0; waiting -= taken) taken = this.txFrame(ring, waiting);
+      const view = ring.view();
+      for (let taken = 1; waiting > 0 && taken > 0 && this.txRing === ring; waiting -= taken) taken = this.txFrame(ring, view, waiting);
       if (!this.txRing) return;
       if (this.take("tx-overflow")) ring.pushBogusProducer(ring.size + 3);
       else if (ring.pushResponses()) this.notify(this.txPort);
@@ -288,8 +289,7 @@ export class Netback implements BridgePort {
   }
 
   /** Takes one frame's slots if all `waiting` hold it: how many it took, 0 to wait for more. */
-  private txFrame(ring: BackRing, waiting: number): number {
-    const view = ring.view();
+  private txFrame(ring: BackRing, view: DataView, waiting: number): number {
     const t = this.tx;
     let n = 0;
     let extra = false;
@@ -378,11 +378,12 @@ export class Netback implements BridgePort {
   private serveRx(): void {
     const ring = this.rxRing!;
     do {
-      // As for tx, the guest cannot post buffers while this runs: the producer index is read once.
+      // As for tx, the guest cannot post buffers or move the ring while this runs.
       let waiting = this.rxQueued > 0 ? ring.unconsumed() : 0;
       if (waiting < 0) return this.fatal();
+      const view = ring.view();
       while (this.rxQueued > 0) {
-        const used = this.rxFrame(ring, this.rxQueue[this.rxHead], waiting);
+        const used = this.rxFrame(ring, view, this.rxQueue[this.rxHead], waiting);
         if (used < 0) break;
         waiting -= used;
         this.rxHead = (this.rxHead + 1) % RX_QUEUE_MAX;
@@ -398,7 +399,7 @@ export class Netback implements BridgePort {
   }
 
   /** Copies one frame into the guest's posted buffers: the requests it used (0 for a frame dropped), -1 when too few are posted yet. */
-  private rxFrame(ring: BackRing, frame: Uint8Array, waiting: number): number {
+  private rxFrame(ring: BackRing, view: DataView, frame: Uint8Array, waiting: number): number {
     const step = this.rxSlotBytes;
     const pieces = frame.length <= step ? 1 : Math.ceil(frame.length / step);
     if (pieces > 1 && !(this.frontSg && this.features.sg)) {
@@ -413,7 +414,6 @@ export class Netback implements BridgePort {
     let bytes = frame;
     let csum = 0;
     if (this.options.rxCsumBlank && blankUdpChecksum(bytes = frame.slice())) csum = NETRXF_csum_blank | NETRXF_data_validated;
-    const view = ring.view();
     for (let k = 0; k < pieces; k++) {
       const at = ring.at(ring.reqCons);
       const id = view.getUint16(at + netif_rx_request.id.offset, true);
