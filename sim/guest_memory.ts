@@ -35,8 +35,13 @@ export class GuestMemory {
   private cachedView: DataView = new DataView(new ArrayBuffer(0));
   private readonly specials: SpecialFrame[] = [];
   private readonly coveredPages = new Map<number, SpecialFrame>();
+  /** This domain's first frame number, and its RAM pages as of the cached buffer (hasFrame is asked on every grant copy). */
+  private readonly firstMfn: number;
+  private ramPages = 0;
 
-  constructor(readonly memory: WebAssembly.Memory, readonly domid: number) {}
+  constructor(readonly memory: WebAssembly.Memory, readonly domid: number) {
+    this.firstMfn = domid * FRAMES_PER_DOMAIN;
+  }
 
   /** The whole linear memory (fresh after memory.grow detaches the old buffer). */
   get bytes(): Uint8Array {
@@ -57,6 +62,7 @@ export class GuestMemory {
       const buffer = this.memory.buffer;
       this.cachedBytes = new Uint8Array(buffer);
       this.cachedView = new DataView(buffer);
+      this.ramPages = this.cachedBytes.length / PAGE_SIZE;
       this.epoch++;
     }
   }
@@ -91,10 +97,10 @@ export class GuestMemory {
 
   /** Whether `mfn` is one of this domain's frames (frameBytes would not be null). */
   hasFrame(mfn: number): boolean {
-    // Integer arithmetic only: a grant copy asks this every time.
-    const index = mfn - this.domid * FRAMES_PER_DOMAIN;
-    if (!(index >= 0 && index < FRAMES_PER_DOMAIN)) return false;
-    return index >= SPECIAL_INDEX ? index - SPECIAL_INDEX < this.specials.length : index < this.size / PAGE_SIZE;
+    const index = mfn - this.firstMfn;
+    if (index >= SPECIAL_INDEX) return index - SPECIAL_INDEX < this.specials.length;
+    this.refresh();
+    return index >= 0 && index < this.ramPages;
   }
 
   /** The frame's bytes where they live now; null if `mfn` is not one of this domain's frames. */
