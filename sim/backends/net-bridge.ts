@@ -31,19 +31,19 @@ function low(frame: Uint8Array, at: number): number {
  * addresses, so most frames need no table lookup at all.
  */
 class PortCache {
-  attached = true;
-  constructor(readonly port: BridgePort) {}
+  attached = false;
   version = -1;
   srcHigh = -1;
   srcLow = -1;
   dstHigh = -1;
   dstLow = -1;
   dst: BridgePort | undefined;
+
+  constructor(readonly port: BridgePort) {}
 }
 
 export class NetBridge {
-  private readonly ports = new Set<BridgePort>();
-  /** The attached ports' caches, in attach order, made again on every change (a flood iterates it without an iterator). */
+  /** The attached ports' caches, in attach order; a new array on every change, which a flood under way keeps iterating. */
   private plugged: PortCache[] = [];
   /** Each port's cache, kept across detach and attach again (a send function outlives its port's detach). */
   private readonly caches = new WeakMap<BridgePort, PortCache>();
@@ -59,19 +59,20 @@ export class NetBridge {
 
   /** Plugs `port` in; the returned function sends a frame from it (lent for the call, as to `deliver`). */
   attach(port: BridgePort): (frame: Uint8Array) => void {
-    this.ports.add(port);
     let cache = this.caches.get(port);
     if (!cache) this.caches.set(port, (cache = new PortCache(port)));
-    cache.attached = true;
-    this.plugged = [...this.ports].map((p) => this.caches.get(p)!);
-    const plugged = cache;
-    return (frame) => this.forward(port, plugged, frame);
+    if (!cache.attached) {
+      cache.attached = true;
+      this.plugged = [...this.plugged, cache];
+    }
+    const own = cache;
+    return (frame) => this.forward(port, own, frame);
   }
 
   detach(port: BridgePort): void {
-    this.ports.delete(port);
     const cache = this.caches.get(port);
-    if (cache) cache.attached = false;
+    if (!cache?.attached) return;
+    cache.attached = false;
     this.plugged = this.plugged.filter((c) => c !== cache);
     for (const [hi, byLow] of this.fdb) {
       for (const [lo, p] of byLow) {
