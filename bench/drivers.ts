@@ -30,7 +30,7 @@ export interface DriverBenchOptions {
   write?: boolean;
 }
 
-/** The full work per run: a second or two of host time each (a net run of 100,000 frames now takes a tenth of a second, mostly warm-up). */
+/** The full work per run: a second or two of host time each (100,000 frames had become a tenth of a second, mostly warm-up). */
 const BLOCK_OPS = 4000;
 const NET_FRAMES = 1_000_000;
 const NET_PATHS: NetPath[] = ["bridge", "backend"];
@@ -55,7 +55,7 @@ export async function driverBench(opts: DriverBenchOptions): Promise<DriverRepor
     const frames = Math.max(64, Math.round(NET_FRAMES * opts.scale));
     const report: DriverReport = {
       generated: new Date().toISOString(),
-      command: `tsx bench/drivers.ts${opts.rounds !== DEFAULT_ROUNDS ? ` --rounds ${opts.rounds}` : ""}${opts.scale !== 1 ? " (scaled)" : ""}`,
+      command: `tsx bench/drivers.ts${opts.rounds !== DEFAULT_ROUNDS ? ` --rounds ${opts.rounds}` : ""}${opts.netOnly ? " --net" : ""}${opts.scale !== 1 ? " (scaled)" : ""}`,
       host: { cpu: cpus()[0]?.model ?? "unknown CPU", cores: cpus().length, loadAverage: { start: loadStart, end: [] }, node: process.versions.node },
       rounds: opts.rounds,
       cells: [],
