@@ -30,8 +30,9 @@ export interface DriverBenchOptions {
   write?: boolean;
 }
 
-/** The full work per run: a second or two of host time each (100,000 frames had become a tenth of a second, mostly warm-up). */
+/** The full work per run: a second or two of host time each. */
 const BLOCK_OPS = 4000;
+/** 100,000 frames had become a tenth of a second, mostly the first run's warm-up. */
 const NET_FRAMES = 1_000_000;
 const NET_PATHS: NetPath[] = ["bridge", "backend"];
 const DEFAULT_ROUNDS = 3;
