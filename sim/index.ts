@@ -5,8 +5,8 @@
 //   const sim = new Simulator({ seed?: 1, realTime?: false, eventLatencyNs?: [min, max] });
 //   const d = sim.createDomain({ name, wasm, memoryMiB?: 32, cmdline?: "", dom0?: false,
 //                                maxEvtchns?: 1024, maxGrantFrames?: 64 });
-//     wasm: the bytes (memory starts at the module's declared size) or a compiled
-//     WebAssembly.Module (memory starts at the domain's full size). Bad input
+//     wasm: the bytes, or a module from compileGuest(bytes) (compiled once for many
+//     domains); memory starts at the module's declared size. Bad input
 //     throws an Error with a one-line message naming the domain.
 //   d.onConsole((text) => ...);          // console output as it arrives (UTF-8 decoded)
 //   await sim.run({ timeoutMs? });       // resolves when every domain has ended; on
@@ -42,3 +42,4 @@ export { XenError } from "./errors.ts";
 export type { DomainResult } from "./errors.ts";
 export type { Timer } from "./clock.ts";
 export { MEMORY_BASE, PAGE_SIZE } from "./guest_memory.ts";
+export { compileGuest } from "./wasm_module.ts";

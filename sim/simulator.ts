@@ -22,6 +22,7 @@ export interface SimulatorOptions {
 
 export interface CreateDomainOptions {
   name: string;
+  /** The module's bytes, or compileGuest(bytes) to compile once for many domains. */
   wasm: Uint8Array | WebAssembly.Module;
   /** Default 32. */
   memoryMiB?: number;

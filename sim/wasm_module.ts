@@ -27,6 +27,21 @@ class Reader {
   }
 }
 
+/** What compileGuest read from each module's bytes: Node 20 cannot tell a compiled module's memory limits. */
+const compiledMinimum = new WeakMap<WebAssembly.Module, number | undefined>();
+
+/** Compiles a guest once for many domains; createDomain starts its memory at the module's declared size. */
+export function compileGuest(binary: Uint8Array): WebAssembly.Module {
+  const module = new WebAssembly.Module(binary as BufferSource);
+  compiledMinimum.set(module, importedMemoryMinimum(binary));
+  return module;
+}
+
+/** The memory a module declares, if compileGuest compiled it; null for a module compiled elsewhere. */
+export function compiledMemoryMinimum(module: WebAssembly.Module): number | undefined | null {
+  return compiledMinimum.has(module) ? compiledMinimum.get(module) : null;
+}
+
 /** The minimum pages (64 KiB) of the imported `env.memory`, or undefined when it imports none. */
 export function importedMemoryMinimum(binary: Uint8Array): number | undefined {
   const r = new Reader(binary);
