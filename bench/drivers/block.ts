@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { buildApp, REPO } from "../../cli/build.ts";
-import { Simulator } from "../../sim/index.ts";
+import { compileGuest, Simulator } from "../../sim/index.ts";
 import { attachDisk, type Blkback } from "../../sim/backends/blkback.ts";
 import { plugXenstore } from "../../sim/xenstore/plug.ts";
 import { profile, type ProfileSummary } from "./profile.ts";
@@ -28,11 +28,12 @@ export interface BlockRun {
   profile?: ProfileSummary;
 }
 
-let wasm: Promise<Uint8Array> | undefined;
+/** Compiled once: every run's domains share the module and V8's optimised code for it. */
+let wasm: Promise<WebAssembly.Module> | undefined;
 
 /** One run of every workload with `ops` requests each; `profiled` samples where the time goes (slower). */
 export async function blockRun(ops: number, outDir: string, profiled = false): Promise<BlockRun> {
-  wasm ??= buildApp(join(REPO, "bench/drivers/blk"), join(outDir, "blk-bench.wasm"));
+  wasm ??= buildApp(join(REPO, "bench/drivers/blk"), join(outDir, "blk-bench.wasm")).then(compileGuest);
   const dir = mkdtempSync(join(SHM, "morgana-bench-"));
   try {
     const sim = new Simulator({ seed: 1 });

@@ -5,7 +5,7 @@
 // the tx ring and drops it). Host wall and CPU time, as for the block figures.
 import { join } from "node:path";
 import { buildApp, REPO } from "../../cli/build.ts";
-import { Simulator, type Domain } from "../../sim/index.ts";
+import { compileGuest, Simulator, type Domain } from "../../sim/index.ts";
 import { NetBridge } from "../../sim/backends/net-bridge.ts";
 import { attachNetwork, type Netback } from "../../sim/backends/netback.ts";
 import { plugXenstore } from "../../sim/xenstore/plug.ts";
@@ -23,11 +23,12 @@ export interface NetRun {
   profile?: ProfileSummary;
 }
 
-let wasm: Promise<Uint8Array> | undefined;
+/** Compiled once: every run's domains share the module and V8's optimised code for it. */
+let wasm: Promise<WebAssembly.Module> | undefined;
 
 /** `count` frames of `size` bytes from one guest, to a second across the bridge or to the backend alone. */
 export async function netRun(path: NetPath, size: number, count: number, outDir: string, profiled = false): Promise<NetRun> {
-  wasm ??= buildApp(join(REPO, "bench/drivers/net"), join(outDir, "net-bench.wasm"));
+  wasm ??= buildApp(join(REPO, "bench/drivers/net"), join(outDir, "net-bench.wasm")).then(compileGuest);
   const name = `${path}-${size}`;
   const sim = new Simulator({ seed: 1 });
   const xs = plugXenstore(sim);
