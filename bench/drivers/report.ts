@@ -56,7 +56,7 @@ export function driversMarkdown(r: DriverReport): string {
       "| workload | IOPS per CPU-second | IOPS per wall second | MiB/s (CPU) |",
     ]),
     ...section("netfront", [
-      "netfront, raw Ethernet frames (64 bytes, and 1,514: a 1,500-byte payload) from one unikernel to a second on the simulated bridge, or to the simulated netback alone (a vif on no bridge):",
+      "netfront, raw Ethernet frames (64 bytes, and 1,514: a 1,500-byte payload) from one unikernel to a second on the simulated bridge, or to the simulated netback alone (a vif on no bridge: the frame goes nowhere, so netback checks and pins each grant but copies nothing). Across the bridge each frame is copied once, from the sender's granted page into a buffer the receiver posted, or twice when none is posted yet (into netback's queue first):",
       "",
       "| path and frame size | packets per CPU-second | per wall second | MiB/s (CPU) |",
     ]),
