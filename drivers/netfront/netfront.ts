@@ -14,6 +14,7 @@ import { monotonicNs } from "../../runtime/core/time";
 import { XenbusDevice, XenbusDriver } from "../../runtime/core/xenbus";
 import { parseDecimal, xsRead } from "../../runtime/core/xenstore";
 import { FrontRing } from "../../runtime/ring/front";
+import { ringSlot } from "../../runtime/ring/ring";
 import { RING_OVERFLOW, ringSizeOf } from "../../runtime/ring/sring";
 import { XEN_E2BIG, XEN_EAGAIN, XEN_EINVAL, XEN_EIO, XEN_ENOSPC, XEN_ENOSYS } from "../../runtime/xen/errno";
 import { XenbusStateClosing, XenbusStateConnected } from "../../runtime/xen/io/xenbus";
@@ -296,8 +297,13 @@ export class Netfront extends Network {
     do {
       const ready = ring.checkResponses();
       if (ready == RING_OVERFLOW) return this.overflowed();
-      for (let i = 0; i < ready; i++) {
-        const rsp = ring.getResponse(ring.rspCons++);
+      const base = ring.slotBase();
+      const mask = ring.indexMask();
+      const size = ring.entrySize;
+      const first = ring.rspCons;
+      ring.rspCons = first + <u32>ready;
+      for (let idx = first; idx != first + <u32>ready; idx++) {
+        const rsp = ringSlot(base, mask, size, idx);
         const id = <u32>netif_tx_response.id(rsp);
         const status = <i32>netif_tx_response.status(rsp);
         if (status == NETIF_RSP_NULL) continue; // answers an extra-info slot
@@ -411,16 +417,21 @@ export class Netfront extends Network {
   /** Posts a request for every free rx slot (its buffer is the slot's own page). */
   private refill(): void {
     const ring = this.rxRing;
-    let posted = false;
-    while (ring.freeRequests() > 0) {
-      const idx = ring.reqProdPvt++;
+    const free = ring.freeRequests();
+    if (free == 0) return;
+    // A batch: the ring's geometry and private index in locals (ringSlot).
+    const base = ring.slotBase();
+    const mask = ring.indexMask();
+    const size = ring.entrySize;
+    const first = ring.reqProdPvt;
+    for (let idx = first; idx != first + free; idx++) {
       const slot = idx & (NET_RX_RING_SIZE - 1);
-      const req = ring.getRequest(idx);
+      const req = ringSlot(base, mask, size, idx);
       netif_rx_request.set_id(req, <u16>slot);
       netif_rx_request.set_gref(req, unchecked(this.rxRefs[slot]));
-      posted = true;
     }
-    if (posted && ring.pushRequestsAndCheckNotify() && this.up) evtchnSend(<u32>this.rxPort);
+    ring.reqProdPvt = first + free;
+    if (ring.pushRequestsAndCheckNotify() && this.up) evtchnSend(<u32>this.rxPort);
   }
 
   // --- Xenbus ----------------------------------------------------------------------------------
