@@ -6,6 +6,7 @@ import {
   REQUIRED_EXPORTS, START_INFO_OFFSET,
 } from "./abi.ts";
 import { atomicImports } from "./atomics.ts";
+import { barrierImports } from "./barriers.ts";
 import type { Timer } from "./clock.ts";
 import { DomainEnd, type DomainResult, trap } from "./errors.ts";
 import { EventChannels, type EventChannelHub, type EvtchnOwner } from "./event_channel.ts";
@@ -137,9 +138,7 @@ export class Domain implements EvtchnOwner {
         return BigInt(hypercall(this, op >>> 0, BigInt.asUintN(64, a1), BigInt.asUintN(64, a2), BigInt.asUintN(64, a3)));
       },
       block: (deadline: bigint) => this.block(BigInt.asUintN(64, deadline)),
-      mb: () => {},
-      rmb: () => {},
-      wmb: () => {},
+      ...barrierImports(),
       ...atomicImports(this.mem),
       frame: (addr: number): bigint => {
         const at = addr >>> 0;
