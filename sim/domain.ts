@@ -15,7 +15,7 @@ import { GuestMemory, MEMORY_BASE, PAGE_SHIFT, PAGE_SIZE, type SpecialFrame } fr
 import { hypercall } from "./hypercalls.ts";
 import { put, put64 } from "./layout.ts";
 import { updateVcpuTime, updateWallclock } from "./time.ts";
-import { compiledMemoryMinimum, functionNames, importedMemoryMinimum } from "./wasm_module.ts";
+import { declaredMemoryMinimum, functionNames } from "./wasm_module.ts";
 import { MAX_GUEST_CMDLINE, SIF_INITDOMAIN, SIF_PRIVILEGED, VIRQ_TIMER, shared_info, start_info, vcpu_info } from "./xen/xen.ts";
 
 const U64_MAX = 0xffff_ffff_ffff_ffffn;
@@ -42,8 +42,8 @@ export interface DomainHost {
 export interface DomainConfig {
   domid: number;
   name: string;
+  /** From compileGuest: its memory's declared minimum is known. */
   module: WebAssembly.Module;
-  binary?: Uint8Array;
   memoryMiB: number;
   cmdline: string;
   dom0: boolean;
@@ -95,10 +95,7 @@ export class Domain implements EvtchnOwner {
     this.privileged = config.dom0;
     this.nrPages = config.memoryMiB * (1 << 20) / PAGE_SIZE;
     const maximum = config.memoryMiB * (1 << 20) / WASM_PAGE;
-    const compiled = compiledMemoryMinimum(config.module);
-    // The core's page allocator takes pages by growing memory: it must start at the declared size.
-    if (!config.binary && compiled === null) throw new Error(`${this.name}: a WebAssembly.Module from elsewhere: pass the bytes, or compileGuest(bytes)`);
-    const minimum = config.binary ? importedMemoryMinimum(config.binary) : compiled;
+    const minimum = declaredMemoryMinimum(config.module);
     if (minimum === undefined) throw new Error(`${this.name}: the module does not import env.memory (build it with cli/build.ts)`);
     if (minimum > maximum) {
       throw new Error(`${this.name}: the module needs ${minimum * 64} KiB of memory at start, the domain has ${config.memoryMiB} MiB`);

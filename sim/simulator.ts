@@ -10,6 +10,7 @@ import { DEFAULT_MAX_GRANT_FRAMES, Dom0Grants } from "./grant_table.ts";
 import { MAX_MEMORY_PAGES, PAGE_SIZE } from "./guest_memory.ts";
 import { Prng } from "./prng.ts";
 import { VIRTUAL_EPOCH_NS } from "./time.ts";
+import { compileGuest, isCompiledGuest } from "./wasm_module.ts";
 
 export interface SimulatorOptions {
   /** Seeds every random choice (default 1): the same seed replays the same run. */
@@ -170,18 +171,19 @@ export class Simulator {
     if (!Number.isInteger(maxGrantFrames) || maxGrantFrames < 1) throw new Error(`${name}: maxGrantFrames must be at least 1`);
     if (this.nextDomid > MAX_DOMID) throw new Error(`${name}: no domain id left (at most ${MAX_DOMID} domains)`);
     let module: WebAssembly.Module;
-    let binary: Uint8Array | undefined;
-    if (options.wasm instanceof WebAssembly.Module) module = options.wasm;
-    else {
-      binary = options.wasm;
+    if (options.wasm instanceof WebAssembly.Module) {
+      // The core's page allocator grows memory: it must start at the declared size, which only the bytes tell.
+      if (!isCompiledGuest(options.wasm)) throw new Error(`${name}: a WebAssembly.Module from elsewhere: pass the bytes, or compileGuest(bytes)`);
+      module = options.wasm;
+    } else {
       try {
-        module = new WebAssembly.Module(binary as BufferSource);
+        module = compileGuest(options.wasm);
       } catch (err) {
         throw new Error(`${name}: not a valid WebAssembly module: ${(err as Error).message}`);
       }
     }
     const d = new Domain(this.host, {
-      domid: this.nextDomid, name, module, binary, memoryMiB, maxEvtchns, maxGrantFrames,
+      domid: this.nextDomid, name, module, memoryMiB, maxEvtchns, maxGrantFrames,
       cmdline: options.cmdline ?? "", dom0: options.dom0 ?? false,
     });
     this.nextDomid++;

@@ -28,18 +28,22 @@ class Reader {
 }
 
 /** What compileGuest read from each module's bytes: Node 20 cannot tell a compiled module's memory limits. */
-const compiledMinimum = new WeakMap<WebAssembly.Module, number | undefined>();
+const declaredMinimum = new WeakMap<WebAssembly.Module, number | undefined>();
 
-/** Compiles a guest once for many domains; createDomain starts its memory at the module's declared size. */
+/** Compiles a guest (once for many domains); createDomain starts its memory at the module's declared size. */
 export function compileGuest(binary: Uint8Array): WebAssembly.Module {
   const module = new WebAssembly.Module(binary as BufferSource);
-  compiledMinimum.set(module, importedMemoryMinimum(binary));
+  declaredMinimum.set(module, importedMemoryMinimum(binary));
   return module;
 }
 
-/** The memory a module declares, if compileGuest compiled it; null for a module compiled elsewhere. */
-export function compiledMemoryMinimum(module: WebAssembly.Module): number | undefined | null {
-  return compiledMinimum.has(module) ? compiledMinimum.get(module) : null;
+export function isCompiledGuest(module: WebAssembly.Module): boolean {
+  return declaredMinimum.has(module);
+}
+
+/** The minimum pages of a compileGuest module's imported memory, or undefined when it imports none. */
+export function declaredMemoryMinimum(module: WebAssembly.Module): number | undefined {
+  return declaredMinimum.get(module);
 }
 
 /** The minimum pages (64 KiB) of the imported `env.memory`, or undefined when it imports none. */
