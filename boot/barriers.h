@@ -2,16 +2,10 @@
    inline in app.c, which cli/xen-image.ts builds with -include of this file:
    a call costs more than a compiler barrier (ring batch 1: -5%). mb stays a
    call: inline, the ring's batch 32 took 10% longer (36 ms against 33 per 4 M
-   requests), a locked add on a line of its own too. imports.c has the
-   out-of-line copies. */
+   requests), a locked add on a line of its own too. imports.c has mb and the
+   out-of-line copies of the others. */
 #ifndef MORGANA_BARRIERS_H
 #define MORGANA_BARRIERS_H
-
-/* A locked add below the stack pointer is a full barrier for write-back memory,
-   cheaper than mfence (which also waits for earlier loads): <xenctrl.h>'s xen_mb. */
-static inline __attribute__((always_inline)) void full_barrier(void) {
-  __asm__ volatile("lock addl $0,-32(%%rsp)" ::: "memory", "cc");
-}
 
 /* x86 keeps loads in order and stores in order: a compiler barrier suffices. */
 static inline __attribute__((always_inline)) void compiler_barrier(void) { __asm__ volatile("" ::: "memory"); }

@@ -24,7 +24,9 @@ void Z_envZ_block(struct Z_env_instance_t *env, u64 deadline) {
   HYPERCALL2(__HYPERVISOR_sched_op, SCHEDOP_block, 0);
 }
 
-void Z_envZ_mb(struct Z_env_instance_t *env) { (void)env, full_barrier(); }
+/* A locked add below the stack pointer is a full barrier for write-back memory,
+   cheaper than mfence (which also waits for earlier loads): <xenctrl.h>'s xen_mb. */
+void Z_envZ_mb(struct Z_env_instance_t *env) { (void)env; __asm__ volatile("lock addl $0,-32(%%rsp)" ::: "memory", "cc"); }
 void Z_envZ_rmb(struct Z_env_instance_t *env) { (void)env, compiler_barrier(); }
 void Z_envZ_wmb(struct Z_env_instance_t *env) { (void)env, compiler_barrier(); }
 
