@@ -3,18 +3,11 @@
 // (with `refused`: the backend breaks off every handshake).
 // Prints the driver's calls and the frontend's states; test/xenbus.test.ts checks them.
 import { cmdlineArg, monotonicNs, println, sleep } from "morgana/runtime";
-import { evtchnAllocUnbound, evtchnClose } from "morgana/runtime/core/events";
-import { XenbusDevice, xenbusDevices, XenbusDriver } from "morgana/runtime/core/xenbus";
+import { XenbusDevice, xenbusDevices } from "morgana/runtime/core/xenbus";
 import { xsErrorName } from "morgana/runtime/core/xenstore";
+import { LoggingDriver } from "../lib/logging-driver";
 
-class Driver extends XenbusDriver {
-  log: Array<string> = new Array<string>();
-  port: i64 = -1;
-  setup(dev: XenbusDevice): i32 {
-    this.port = evtchnAllocUnbound(<u16>dev.backendId);
-    this.log.push("setup");
-    return this.port < 0 ? <i32>this.port : 0;
-  }
+class Driver extends LoggingDriver {
   publish(dev: XenbusDevice, tx: u32): i32 {
     this.log.push("publish");
     let rc = dev.writeFront("ring-ref", "8", tx);
@@ -24,10 +17,6 @@ class Driver extends XenbusDriver {
   connected(dev: XenbusDevice): i32 {
     this.log.push(`connected feature-x=${dev.readBackendNumber("feature-x", 0)}`);
     return 0;
-  }
-  teardown(dev: XenbusDevice): void {
-    evtchnClose(<u32>this.port);
-    this.log.push("teardown");
   }
 }
 

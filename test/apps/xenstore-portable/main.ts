@@ -3,22 +3,15 @@
 // The vif's driver publishes no usable ring, so the backend refuses each
 // handshake and the device ends with EIO.
 import { monotonicNs, println, sleep } from "morgana/runtime";
-import { evtchnAllocUnbound, evtchnClose } from "morgana/runtime/core/events";
-import { XenbusDevice, xenbusDevices, XenbusDriver } from "morgana/runtime/core/xenbus";
+import { XenbusDevice, xenbusDevices } from "morgana/runtime/core/xenbus";
 import {
   parseDecimal, xsDirectory, xsErrorName, xsGetDomainPath, xsGetPerms, xsMkdir, xsRead, xsRm, xsSetPerms,
   xsTransactionEnd, xsTransactionStart, xsUnwatch, xsWatch, xsWrite,
 } from "morgana/runtime/core/xenstore";
+import { LoggingDriver } from "../lib/logging-driver";
 import { Recorder } from "../lib/recorder";
 
-class Unusable extends XenbusDriver {
-  log: Array<string> = new Array<string>();
-  port: i64 = -1;
-  setup(dev: XenbusDevice): i32 {
-    this.port = evtchnAllocUnbound(<u16>dev.backendId);
-    this.log.push("setup");
-    return this.port < 0 ? <i32>this.port : 0;
-  }
+class Unusable extends LoggingDriver {
   publish(dev: XenbusDevice, tx: u32): i32 {
     this.log.push("publish");
     const rc = dev.writeFront("event-channel", this.port.toString(), tx);
@@ -27,10 +20,6 @@ class Unusable extends XenbusDriver {
   connected(dev: XenbusDevice): i32 {
     this.log.push("connected");
     return 0;
-  }
-  teardown(dev: XenbusDevice): void {
-    evtchnClose(<u32>this.port);
-    this.log.push("teardown");
   }
 }
 
