@@ -7,7 +7,6 @@
 #ifndef MORGANA_MEMORY_INITIAL_PAGES /* cli/xen-image.ts: env.memory's declared limits */
 #error "MORGANA_MEMORY_INITIAL_PAGES and MORGANA_MEMORY_MAXIMUM_PAGES must be defined"
 #endif
-#define START_INFO_OFFSET 0x1000 /* runtime/platform.ts */
 
 start_info_t *start_info;
 shared_info_t *shared_info;
@@ -61,6 +60,7 @@ void stub_main(start_info_t *si) {
 
   linear_memory_init(MORGANA_MEMORY_INITIAL_PAGES, MORGANA_MEMORY_MAXIMUM_PAGES);
   memcpy(linear_memory.data + START_INFO_OFFSET, start_info, sizeof *start_info);
+  random_seed(linear_memory.data + RANDOM_SEED_OFFSET, (uint32_t *)(linear_memory.data + RANDOM_SOURCE_OFFSET));
 
   wasm_rt_init();
   Z_app_init_module();

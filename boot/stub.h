@@ -11,6 +11,7 @@
 
 #include <wasm-rt.h>
 
+#include "abi.h"
 #include "hypercall.h"
 #include "memory-base.h"
 
@@ -24,8 +25,6 @@
 #define _PAGE_ACCESSED 0x020ul
 #define _PAGE_DIRTY 0x040ul
 #define _PAGE_NX (1ul << 63)
-/* Linear memory below it belongs to the host (runtime/platform.ts). */
-#define HOST_AREA_END 0x10000ul
 
 /* Set once at boot by main.c. */
 extern start_info_t *start_info;
@@ -64,6 +63,9 @@ static inline bool in_linear(uint64_t va, uint64_t len) {
 /* shutdown.c: every way the domain ends. */
 __attribute__((noreturn)) void domain_exit(int32_t status);
 __attribute__((noreturn)) void crash(const char *message);
+
+/* random.c: the random source's seed and its RANDOM_SOURCE_*. */
+void random_seed(uint8_t *seed, uint32_t *source);
 
 /* traps.c */
 void traps_init(void);

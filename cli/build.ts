@@ -6,11 +6,10 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync, lstatS
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
+import { HOST_AREA_END } from "../sim/abi.ts";
 
 /** The repository root: the `morgana` package AssemblyScript code imports. */
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-/** Matches runtime/platform.ts HOST_AREA_END: the module places no data below. */
-export const HOST_AREA_END = 0x10000;
 /** 4 GiB: the host gives each domain less (its memory size). */
 export const MAXIMUM_PAGES = 65536;
 
@@ -147,5 +146,6 @@ export function writeAppEntry(appDir: string): string {
 
 /** Builds an app folder into `outFile`. */
 export async function buildApp(appDir: string, outFile: string, text = false): Promise<Uint8Array> {
-  return compile({ entries: [writeAppEntry(appDir)], outFile, text });
+  // Math.random's seed from the runtime's random source (the entry imports it), not an env.seed import.
+  return compile({ entries: [writeAppEntry(appDir)], outFile, text, flags: ["--use", "seed=~lib/morgana/runtime/core/random/mathSeed"] });
 }

@@ -17,7 +17,7 @@ const STACK_RESERVE = 64 << 10;
 
 const BOOT = join(REPO, "boot");
 /** Stub sources: the general-register ones, and those built with SSE for wasm's floats. */
-const STUB_SOURCES = ["main", "console", "time", "pagetable", "traps", "shutdown", "sandbox", "imports", "wasm-rt", "libc/string"];
+const STUB_SOURCES = ["main", "console", "time", "pagetable", "traps", "shutdown", "sandbox", "imports", "random", "wasm-rt", "libc/string"];
 const FLOAT_SOURCES = ["libc/math"];
 
 /** The platform ABI's imports (runtime/platform.ts) with their wasm types. */

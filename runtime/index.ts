@@ -4,5 +4,6 @@ export { monotonicNs, wallClockNs, formatSeconds, NS_PER_SEC } from "./core/time
 export { sleep, sleepUntil, schedule, armTimer, cancelTimer, defer } from "./core/sched";
 export { cmdline, cmdlineArg } from "./core/cmdline";
 export { panic } from "./core/panic";
+export { randomFill, randomSourceName, randomU32, randomU64 } from "./core/random";
 export { allocPage, allocPages, freePage, freePages, PAGE_SIZE } from "./core/pages";
 export * from "./devices";

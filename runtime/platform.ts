@@ -16,21 +16,20 @@
 //    frames of the domain; pages are never moved while the domain runs, and
 //    `memory.grow` grows in place up to what the domain was given.
 //  - [0, HOST_AREA_END) belongs to the host: the module places no data there
-//    (asc --memoryBase). The host copies start_info to START_INFO_OFFSET before
-//    calling `start`; the simulator keeps its Asyncify buffer in
-//    [ASYNCIFY_DATA_OFFSET, HOST_AREA_END).
+//    (asc --memoryBase). Before instantiating the module the host copies
+//    start_info to START_INFO_OFFSET and writes RANDOM_SEED_SIZE bytes of seed
+//    at RANDOM_SEED_OFFSET with its RANDOM_SOURCE_* at RANDOM_SOURCE_OFFSET
+//    (runtime/core/random.ts takes and erases them); the simulator keeps its
+//    Asyncify buffer in [ASYNCIFY_DATA_OFFSET, HOST_AREA_END).
 //
 // Entry: `start(startInfo: usize, memoryBase: u64): void` (runtime/start.ts),
 // called once on the host's stack. It never returns on success: it ends with
 // `exit`. On the simulator it may return early only while Asyncify unwinds
 // from `block`; the simulator then rewinds it by calling `start` again.
 
-/** Offset of the host's copy of Xen's start_info page. */
-export const START_INFO_OFFSET: usize = 0x1000;
-/** The simulator's Asyncify data: [ASYNCIFY_DATA_OFFSET, HOST_AREA_END). */
-export const ASYNCIFY_DATA_OFFSET: usize = 0x2000;
-/** First byte the module owns; asc is called with --memoryBase equal to it. */
-export const HOST_AREA_END: usize = 0x10000;
+// The host area's offsets and values (START_INFO_OFFSET, RANDOM_SEED_OFFSET,
+// HOST_AREA_END...) are generated from scripts/abi-schema.js, for both hosts too.
+export * from "./abi";
 
 /**
  * A raw Xen hypercall. MUST NOT block (SCHEDOP_block and SCHEDOP_poll are

@@ -7,6 +7,7 @@ import { mapFrame } from "./core/frames";
 import { initConsole } from "./core/console";
 import { initGrants } from "./core/grants";
 import { initCmdline } from "./core/cmdline";
+import { initRandom } from "./core/random";
 import { panic } from "./core/panic";
 import { terminate } from "./core/exit";
 
@@ -35,6 +36,7 @@ export function boot(startInfo: usize, memoryBase: u64): void {
   initConsole(startInfo);
   initGrants();
   initCmdline(startInfo);
+  initRandom();
 }
 
 /** Ends the domain with main's status. */

@@ -5,6 +5,7 @@
 // Field types: u8 u16 u32 u64 i8 i16 i32 i64, an array `u8[]` (length from C),
 // `handle` for a XEN_GUEST_HANDLE (a u64 address), or a struct `@name` / struct array `@name[]` of another struct of the schema.
 // A dotted field name reaches into a nested struct or union (console.domU.mfn).
+// `prelude`: C the probe compiles after the includes (a struct only a macro defines).
 
 export default {
   "xen.h": {
@@ -122,8 +123,10 @@ export default {
       vcpu_set_singleshot_timer: { timeout_abs_ns: "u64", flags: "u32" },
     },
   },
-  // <xen/errno.h>: hypercalls return these negated (the enum's names carry a XEN_ prefix).
+  // <xen/errno.h>: hypercalls return these negated (the enum's names carry a XEN_ prefix);
+  // i32, so `-XEN_EIO` is the negative status every call site compares with.
   "errno.h": {
+    constantType: "i32",
     constants: [
       "XEN_EPERM", "XEN_ENOENT", "XEN_ESRCH", "XEN_EBADF", "XEN_EAGAIN", "XEN_ENOMEM", "XEN_EFAULT",
       "XEN_EBUSY", "XEN_EEXIST", "XEN_EINVAL", "XEN_ENOSPC", "XEN_ENOSYS", "XEN_ETIME",
@@ -176,12 +179,18 @@ export default {
       },
     },
   },
-  // ring.h defines no struct of its own: runtime/ring/ takes the shared header from blkif_sring
-  // (the same DEFINE_RING_TYPES header for every ring), and `ring: "u8[]"` measures one slot,
-  // sizeof(union X_sring_entry), as LENGTH_ring.
+  // ring.h defines no struct of its own: the probe instantiates DEFINE_RING_TYPES once with
+  // one-byte slots, and generic_sring's header (every X_sring's) is runtime/ring/'s. In the
+  // per-protocol srings, `ring: "u8[]"` measures one slot, sizeof(union X_sring_entry), as LENGTH_ring.
   "io/ring.h": {
+    prelude: "DEFINE_RING_TYPES(generic, uint8_t, uint8_t);",
     constants: ["XEN_PAGE_SHIFT"],
-    structs: {},
+    structs: {
+      generic_sring: {
+        req_prod: "u32", req_event: "u32", rsp_prod: "u32", rsp_event: "u32",
+        "pvt.pvt_pad": "u8[]", __pad: "u8[]", ring: "u8[]",
+      },
+    },
   },
   "io/blkif.h": {
     constants: [

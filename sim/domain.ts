@@ -3,7 +3,7 @@
 // suspension that lets it wait in `block` while everything else runs.
 import {
   ASYNCIFY_DATA_OFFSET, ASYNCIFY_UNWINDING, type GuestExports, HOST_AREA_END, PLATFORM_FUNCTIONS,
-  REQUIRED_EXPORTS, START_INFO_OFFSET,
+  RANDOM_SEED_OFFSET, RANDOM_SOURCE_OFFSET, RANDOM_SOURCE_SIM_SEED, REQUIRED_EXPORTS, START_INFO_OFFSET,
 } from "./abi.ts";
 import { atomicImports } from "./atomics.ts";
 import { barrierImports } from "./barriers.ts";
@@ -49,6 +49,8 @@ export interface DomainConfig {
   dom0: boolean;
   maxEvtchns: number;
   maxGrantFrames: number;
+  /** RANDOM_SEED_SIZE bytes for the guest's random source (from the run's seed). */
+  randomSeed: Uint8Array;
 }
 
 export type DomainState = "ready" | "running" | "blocked" | "ended";
@@ -118,6 +120,8 @@ export class Domain implements EvtchnOwner {
     updateVcpuTime(this.sharedView(), host.now());
     this.names = functionNames(config.module);
     this.writeStartInfo(config.cmdline);
+    this.mem.bytes.set(config.randomSeed, RANDOM_SEED_OFFSET);
+    this.mem.view.setUint32(RANDOM_SOURCE_OFFSET, RANDOM_SOURCE_SIM_SEED, true);
     this.exports = this.instantiate(config.module);
   }
 

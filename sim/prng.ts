@@ -3,7 +3,7 @@
 export class Prng {
   private state: bigint;
 
-  constructor(seed: number) {
+  constructor(seed: number | bigint) {
     this.state = BigInt.asUintN(64, BigInt(seed));
   }
 
@@ -25,4 +25,17 @@ export class Prng {
   int(n: number): number {
     return Math.floor(this.random() * n);
   }
+}
+
+/**
+ * A domain's random seed (runtime/core/random.ts's ChaCha20 key): SplitMix64
+ * keyed by the run's seed and the domid, so `--seed` changes every domain's
+ * numbers, each differently, and the same seed replays them.
+ */
+export function domainRandomSeed(seed: number, domid: number, size: number): Uint8Array {
+  const prng = new Prng(BigInt(seed) * 0x9e3779b97f4a7c15n ^ (BigInt(domid) << 48n));
+  const bytes = new Uint8Array(size);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i + 8 <= size; i += 8) view.setBigUint64(i, prng.next64(), true);
+  return bytes;
 }

@@ -8,12 +8,13 @@ import { Domain, type DomainHost } from "./domain.ts";
 import { DEFAULT_MAX_EVTCHNS, EVTCHN_2L_NR_CHANNELS, EventChannelHub, type EvtchnOwner } from "./event_channel.ts";
 import { DEFAULT_MAX_GRANT_FRAMES, Dom0Grants } from "./grant_table.ts";
 import { MAX_MEMORY_PAGES, PAGE_SIZE } from "./guest_memory.ts";
-import { Prng } from "./prng.ts";
+import { RANDOM_SEED_SIZE } from "./abi.ts";
+import { domainRandomSeed, Prng } from "./prng.ts";
 import { VIRTUAL_EPOCH_NS } from "./time.ts";
 import { compileGuest, isCompiledGuest } from "./wasm_module.ts";
 
 export interface SimulatorOptions {
-  /** Seeds every random choice (default 1): the same seed replays the same run. */
+  /** Seeds every random choice, the guests' random sources too (default 1): the same seed replays the same run. */
   seed?: number;
   /** Xen system time follows the host's clock instead of virtual time. */
   realTime?: boolean;
@@ -185,6 +186,7 @@ export class Simulator {
     const d = new Domain(this.host, {
       domid: this.nextDomid, name, module, memoryMiB, maxEvtchns, maxGrantFrames,
       cmdline: options.cmdline ?? "", dom0: options.dom0 ?? false,
+      randomSeed: domainRandomSeed(this.seed, this.nextDomid, RANDOM_SEED_SIZE),
     });
     this.nextDomid++;
     this.domains.set(d.domid, d);

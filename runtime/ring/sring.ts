@@ -1,27 +1,26 @@
 // The shared ring page of Xen's io/ring.h (DEFINE_RING_TYPES): req_prod,
 // req_event, rsp_prod, rsp_event, the pvt/__pad bytes, then the slots. Every
-// ring type shares this header; blkif_sring's gcc-measured offsets stand for
-// all of them (test/ring.test.ts checks netif's rings against the same C).
-import { blkif_sring } from "../xen/io/blkif";
-import { XEN_PAGE_SHIFT } from "../xen/io/ring";
+// ring type shares this header: generic_sring is DEFINE_RING_TYPES measured by
+// gcc (test/ring.test.ts checks blkif's and netif's rings against it).
+import { generic_sring, XEN_PAGE_SHIFT } from "../xen/io/ring";
 
 /** ring.h's RING_IDX: free-running 32-bit counters, masked into the ring. */
 export type RING_IDX = u32;
 
 /** The frontend writes it: requests produced. */
-export const OFFSET_req_prod: usize = blkif_sring.OFFSET_req_prod;
+export const OFFSET_req_prod: usize = generic_sring.OFFSET_req_prod;
 /** The backend writes it: notify me when req_prod passes this. */
-export const OFFSET_req_event: usize = blkif_sring.OFFSET_req_event;
+export const OFFSET_req_event: usize = generic_sring.OFFSET_req_event;
 /** The backend writes it: responses produced. */
-export const OFFSET_rsp_prod: usize = blkif_sring.OFFSET_rsp_prod;
+export const OFFSET_rsp_prod: usize = generic_sring.OFFSET_rsp_prod;
 /** The frontend writes it: notify me when rsp_prod passes this. */
-export const OFFSET_rsp_event: usize = blkif_sring.OFFSET_rsp_event;
-export const OFFSET_pvt: usize = blkif_sring.OFFSET_pvt_pvt_pad;
-export const LENGTH_pvt: usize = blkif_sring.LENGTH_pvt_pvt_pad;
-export const OFFSET___pad: usize = blkif_sring.OFFSET___pad;
-export const LENGTH___pad: usize = blkif_sring.LENGTH___pad;
+export const OFFSET_rsp_event: usize = generic_sring.OFFSET_rsp_event;
+export const OFFSET_pvt: usize = generic_sring.OFFSET_pvt_pvt_pad;
+export const LENGTH_pvt: usize = generic_sring.LENGTH_pvt_pvt_pad;
+export const OFFSET___pad: usize = generic_sring.OFFSET___pad;
+export const LENGTH___pad: usize = generic_sring.LENGTH___pad;
 /** First slot; slots are `entrySize` bytes, sizeof(union X_sring_entry) (X_sring.LENGTH_ring). */
-export const OFFSET_ring: usize = blkif_sring.OFFSET_ring;
+export const OFFSET_ring: usize = generic_sring.OFFSET_ring;
 
 /**
  * Returned by the consumer checks when the peer overflowed its producer index
