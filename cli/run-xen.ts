@@ -50,6 +50,8 @@ export interface RunOptions {
   cmdline?: string;
   /** Called with each console line of the unikernel as it arrives. */
   onConsole?: (line: string) => void;
+  /** More CPU features for QEMU's qemu64 model (dom0 runs), e.g. "+rdrand". */
+  cpuFeatures?: string;
 }
 
 /** The test bed's own errors (a missing package, apt failing) as one-line CLI errors. */
@@ -73,11 +75,11 @@ const DEAD_END = /^\(XEN\) Hardware Dom0 (crashed|halted)|Kernel panic - not syn
 
 /** Runs QEMU with Xen and two multiboot modules, streaming serial lines. */
 function qemu(
-  xenArgs: string, memoryMiB: number, modules: string, timeoutMs: number, onLine: (line: SerialLine) => void,
+  xenArgs: string, memoryMiB: number, modules: string, timeoutMs: number, onLine: (line: SerialLine) => void, cpuFeatures = "",
 ): Promise<{ serial: SerialLine[]; qemuStatus: number | null; timedOut: boolean; wallMs: number }> {
   requireQemu();
   const args = [
-    "-accel", "tcg", "-cpu", "qemu64,+svm", "-m", String(memoryMiB), "-smp", "1", "-display", "none",
+    "-accel", "tcg", "-cpu", `qemu64,+svm${cpuFeatures ? `,${cpuFeatures}` : ""}`, "-m", String(memoryMiB), "-smp", "1", "-display", "none",
     "-no-reboot", "-monitor", "none", "-nic", "none", "-chardev", "stdio,id=com1,signal=off", "-serial", "chardev:com1",
     "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
     "-kernel", fromTestbed(testbed.xenBinary), "-append", `${XEN_ARGS} ${xenArgs}`, "-initrd", modules,
@@ -141,7 +143,7 @@ export async function runDom0(image: string, opts: RunOptions = {}): Promise<Xen
     if (line.text.startsWith("(XEN)")) return;
     console.push(line);
     opts.onConsole?.(line.text);
-  });
+  }, opts.cpuFeatures);
   const status = statusOf(console);
   const crashed = console.some((l) => TRAP.test(l.text)) || (status ?? 1) !== 0;
   return {

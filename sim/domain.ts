@@ -8,8 +8,9 @@ import {
 import { atomicImports } from "./atomics.ts";
 import { barrierImports } from "./barriers.ts";
 import type { Timer } from "./clock.ts";
-import { DomainEnd, type DomainResult, trap } from "./errors.ts";
+import { DomainEnd, type DomainResult, trap, trapLine } from "./errors.ts";
 import { EventChannels, type EventChannelHub, type EvtchnOwner } from "./event_channel.ts";
+import { GuestGrantMaps } from "./grant_map.ts";
 import { GrantTable } from "./grant_table.ts";
 import { GuestMemory, MEMORY_BASE, PAGE_SHIFT, PAGE_SIZE, type SpecialFrame } from "./guest_memory.ts";
 import { hypercall } from "./hypercalls.ts";
@@ -63,6 +64,8 @@ export class Domain implements EvtchnOwner {
   readonly mem: GuestMemory;
   readonly evtchn: EventChannels;
   readonly grants: GrantTable;
+  /** Other domains' grants this one mapped (GNTTABOP_map_grant_ref). */
+  readonly maps: GuestGrantMaps;
   readonly sharedInfo: SpecialFrame;
   /** domU only: the console ring page and the store page, each with the guest's port. */
   readonly consolePage?: SpecialFrame;
@@ -107,6 +110,7 @@ export class Domain implements EvtchnOwner {
     this.evtchn = new EventChannels(config.maxEvtchns);
     this.sharedInfo = this.mem.special();
     this.grants = new GrantTable(this.mem, config.maxGrantFrames);
+    this.maps = new GuestGrantMaps(this);
     if (!this.privileged) {
       this.storePage = this.mem.special();
       this.consolePage = this.mem.special();
@@ -304,13 +308,17 @@ export class Domain implements EvtchnOwner {
       this.stats.rewinds++;
       this.exports.asyncify_start_rewind(ASYNCIFY_DATA_OFFSET);
     }
+    this.maps.copyIn();
     try {
       this.exports.start(START_INFO_OFFSET, MEMORY_BASE);
     } catch (err) {
+      this.maps.copyOut();
       this.end(this.describe(err));
       return;
     }
+    this.maps.copyOut();
     if (!this.unwinding) {
+      if (!this.rewinding) this.trapLine = "morgana: start returned without calling exit\n"; // boot/main.c's crash line
       this.end({ kind: "error", message: this.rewinding ? "the rewind never reached block" : "start returned without calling exit" });
       return;
     }
@@ -337,7 +345,7 @@ export class Domain implements EvtchnOwner {
     if (this.upcallPending() || deadline <= this.host.now()) return;
     if (deadline !== U64_MAX) {
       if (this.host.evtchn.timerPort(this) === undefined) {
-        throw trap("block while VIRQ_TIMER is unbound: a real guest would never wake");
+        throw trap("block while VIRQ_TIMER is unbound: a real guest would never wake", trapLine("block without VIRQ_TIMER bound (it would never wake)"));
       }
       this.setSingleshot(deadline);
     }
@@ -349,12 +357,15 @@ export class Domain implements EvtchnOwner {
   }
 
   private describe(err: unknown): DomainResult {
-    if (err instanceof DomainEnd) return err.result;
+    if (err instanceof DomainEnd) {
+      this.trapLine = err.line;
+      return err.result;
+    }
     if (err instanceof WebAssembly.RuntimeError || (err instanceof RangeError && /call stack/i.test(err.message))) {
       const index = /wasm-function\[(\d+)\]/.exec(err.stack ?? "")?.[1];
       const where = index === undefined ? "" : ` in ${this.names.get(Number(index)) ?? `wasm-function[${index}]`}`;
       const kind = trapKind(err.message);
-      this.trapLine = `morgana: trap ${kind}\n`;
+      this.trapLine = trapLine(kind);
       return { kind: "trap", message: `${kind} (${err.message})${where}` };
     }
     return { kind: "error", message: `simulator error: ${err instanceof Error ? err.message : String(err)}` };
@@ -365,6 +376,7 @@ export class Domain implements EvtchnOwner {
     if (this.state === "ended") return;
     this.state = "ended";
     this.result = result;
+    this.maps.releaseAll();
     this.stopSingleshot();
     this.stopPeriodic();
     this.host.ended(this);

@@ -73,6 +73,14 @@ export class GrantTable {
     put(view, at, grant_entry_v1.flags, GTF_permit_access);
   }
 
+  /** Entry `ref` as the guest wrote it, or undefined beyond the table. */
+  entry(ref: number): { flags: number; domid: number; frame: number } | undefined {
+    if (!Number.isInteger(ref) || ref < 0 || ref >= this.nrEntries) return undefined;
+    const view = this.entryPage(ref);
+    const at = entryOffset(ref);
+    return { flags: view.getUint16(at + FLAGS, true), domid: view.getUint16(at + DOMID, true), frame: view.getUint32(at + FRAME, true) };
+  }
+
   private updateFlags(ref: number, set: number, clear: number): void {
     const view = this.entryPage(ref);
     const at = entryOffset(ref) + FLAGS;

@@ -103,6 +103,12 @@ export class GuestMemory {
     return index >= 0 && index < this.ramPages;
   }
 
+  /** `mfn` is one of this domain's RAM frames (not a special frame). */
+  isRamFrame(mfn: number): boolean {
+    const index = mfn - this.firstMfn;
+    return index >= 0 && index < SPECIAL_INDEX && this.hasFrame(mfn);
+  }
+
   /** The frame's bytes where they live now; null if `mfn` is not one of this domain's frames. */
   frameBytes(mfn: number): Uint8Array | null {
     if (Math.floor(mfn / FRAMES_PER_DOMAIN) !== this.domid) return null;
@@ -162,6 +168,11 @@ export class GuestMemory {
     this.coveredPages.set(page, frame);
     this.epoch++;
     return true;
+  }
+
+  /** A special frame covers linear page `page`. */
+  isCovered(page: number): boolean {
+    return this.coveredPages.has(page);
   }
 
   /** Gives `page` its own RAM back; a special frame there keeps its contents in its backing. */

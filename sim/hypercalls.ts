@@ -4,8 +4,8 @@
 import type { Domain } from "./domain.ts";
 import { DomainEnd } from "./errors.ts";
 import { PAGE_SHIFT, PAGE_SIZE } from "./guest_memory.ts";
-import { HOST_AREA_END } from "./abi.ts";
-import { grantCopy } from "./grant_table.ts";
+import { HOST_AREA_END, HYPERCALLS } from "./abi.ts";
+import { type CopySide, grantCopy } from "./grant_table.ts";
 import { get, get64, put, put64 } from "./layout.ts";
 import { XEN_EFAULT, XEN_EINVAL, XEN_ENOENT, XEN_ENOSYS, XEN_EPERM, XEN_ETIME } from "./xen/errno.ts";
 import * as ev from "./xen/event_channel.ts";
@@ -22,12 +22,21 @@ const XEN_EXTRAVERSION = ".0";
 const EXTRAVERSION_SIZE = 16;
 const PAGE_PRESENT = 1n;
 const PTE_MFN_MASK = 0x000f_ffff_ffff_f000n;
+/** What a PTE may carry besides its frame, as boot/sandbox.c allows: present, rw, user, accessed, dirty, NX. */
+const PTE_ALLOWED = PTE_MFN_MASK | 0x1n | 0x2n | 0x4n | 0x20n | 0x40n | (1n << 63n);
 const UVMF_FLUSHTYPE_MASK = 3n;
 type Field = { readonly offset: number; readonly type: string };
 const SHUTDOWN_NAMES = ["poweroff", "reboot", "suspend", "crash", "watchdog"];
 
+/** The allow-list both hosts share (scripts/abi-schema.js): the hypercall, and its sub-op where it has them. */
+export function hypercallAllowed(op: number, cmd: bigint): boolean {
+  const cmds = HYPERCALLS.get(op);
+  return cmds === null || (cmds !== undefined && cmd <= 0xffff_ffffn && cmds.has(Number(cmd)));
+}
+
 /** Dispatches one hypercall; returns Xen's result (a negative errno on failure). */
 export function hypercall(d: Domain, op: number, a1: bigint, a2: bigint, a3: bigint): number {
+  if (!hypercallAllowed(op, a1)) return -XEN_ENOSYS;
   switch (op) {
     case xen.__HYPERVISOR_update_va_mapping: return updateVaMapping(d, a1, a2, a3);
     case xen.__HYPERVISOR_console_io: return consoleIo(d, Number(a1 & 0xffff_ffffn), Number(a2 & 0xffff_ffffn), a3);
@@ -60,9 +69,11 @@ function updateVaMapping(d: Domain, va: bigint, pte: bigint, flags: bigint): num
   if (at < HOST_AREA_END) return -XEN_EINVAL;
   const page = at / PAGE_SIZE;
   if (!(pte & PAGE_PRESENT)) return d.mem.map(page, null) ? 0 : -XEN_EINVAL;
+  if (pte & ~PTE_ALLOWED) return -XEN_EPERM;
   const mfn = Number((pte & PTE_MFN_MASK) >> BigInt(PAGE_SHIFT));
   if (!d.mem.frameBytes(mfn)) return -XEN_EPERM;
-  return d.mem.map(page, mfn) ? 0 : -XEN_EINVAL;
+  // Another page's own frame: linear memory never aliases itself (-EPERM, as boot/sandbox.c).
+  return d.mem.map(page, mfn) ? 0 : -XEN_EPERM;
 }
 
 /** console_io: the hardware domain's console; XSM refuses a domU on a release Xen. */
@@ -188,29 +199,50 @@ function grantTableOp(d: Domain, cmd: number, uop: bigint, count: number): numbe
       const base = buffer(d, uop, count * s.SIZE);
       if (base < 0) return -XEN_EFAULT;
       const lookup = (domid: number) => d.host.grantDomain(domid);
+      const ops: { source: CopySide; dest: CopySide; len: number }[] = [];
       for (let i = 0; i < count; i++) {
         const at = base + i * s.SIZE;
         const flags = get(view, at, s.flags);
+        if (flags & ~(gnt.GNTCOPY_source_gref | gnt.GNTCOPY_dest_gref)) return -XEN_EPERM;
         const side = (gref: boolean, ref: Field, gmfn: Field, domid: Field, offset: Field) => ({
           gref, ref: gref ? get(view, at, ref) : Number(get64(view, at, gmfn)), domid: get(view, at, domid), offset: get(view, at, offset),
         });
         const source = side((flags & gnt.GNTCOPY_source_gref) !== 0, s.source_u_ref, s.source_u_gmfn, s.source_domid, s.source_offset);
         const dest = side((flags & gnt.GNTCOPY_dest_gref) !== 0, s.dest_u_ref, s.dest_u_gmfn, s.dest_domid, s.dest_offset);
-        put(view, at, s.status, grantCopy(lookup, d, source, dest, get(view, at, s.len)));
+        if (!copySideSafe(d, source) || !copySideSafe(d, dest)) return -XEN_EPERM;
+        ops.push({ source, dest, len: get(view, at, s.len) });
       }
+      // The caller's writes through its own mappings reach their granters' frames first.
+      d.maps.copyOut();
+      ops.forEach((op, i) => put(view, base + i * s.SIZE, s.status, grantCopy(lookup, d, op.source, op.dest, op.len)));
+      d.maps.copyIn();
       return 0;
     }
     case gnt.GNTTABOP_map_grant_ref: {
-      // One wasm memory cannot show another page at an address: only the simulator's backends map grants (as XSM refusing).
       const s = gnt.gnttab_map_grant_ref;
       const base = buffer(d, uop, count * s.SIZE);
       if (base < 0) return -XEN_EFAULT;
+      const pages: number[] = [];
       for (let i = 0; i < count; i++) {
         const at = base + i * s.SIZE;
-        const status = (get(view, at, s.flags) & (gnt.GNTMAP_device_map | gnt.GNTMAP_host_map)) === 0
-          ? gnt.GNTST_bad_gntref
-          : typeof grantTarget(d, get(view, at, s.dom)) === "number" ? gnt.GNTST_bad_domain : gnt.GNTST_permission_denied;
+        const page = mappablePage(d, get64(view, at, s.host_addr));
+        const own = ownDomain(d, get(view, at, s.dom));
+        if ((get(view, at, s.flags) & ~gnt.GNTMAP_readonly) !== gnt.GNTMAP_host_map || page < 0 || (own && !ownGrantSafe(d, get(view, at, s.ref)))) {
+          return -XEN_EPERM;
+        }
+        pages.push(page);
+      }
+      for (let i = 0; i < count; i++) {
+        const at = base + i * s.SIZE;
+        const dom = get(view, at, s.dom);
+        // map_grant_ref names the granter by id: DOMID_SELF is refused, as by Xen.
+        const granter = dom === xen.DOMID_SELF ? undefined : d.host.grantDomain(dom);
+        const { status, handle } = granter
+          ? d.maps.map(granter, get(view, at, s.ref), pages[i], (get(view, at, s.flags) & gnt.GNTMAP_readonly) !== 0)
+          : { status: gnt.GNTST_bad_domain, handle: 0 };
         put(view, at, s.status, status);
+        put(view, at, s.handle, handle);
+        put64(view, at, s.dev_bus_addr, 0n);
       }
       return 0;
     }
@@ -218,12 +250,46 @@ function grantTableOp(d: Domain, cmd: number, uop: bigint, count: number): numbe
       const s = gnt.gnttab_unmap_grant_ref;
       const base = buffer(d, uop, count * s.SIZE);
       if (base < 0) return -XEN_EFAULT;
-      for (let i = 0; i < count; i++) put(view, base + i * s.SIZE, s.status, gnt.GNTST_bad_handle);
+      const pages: number[] = [];
+      for (let i = 0; i < count; i++) {
+        const at = base + i * s.SIZE;
+        const page = mappablePage(d, get64(view, at, s.host_addr));
+        if (page < 0 || get64(view, at, s.dev_bus_addr) !== 0n) return -XEN_EPERM;
+        pages.push(page);
+      }
+      pages.forEach((page, i) => put(view, base + i * s.SIZE, s.status, d.maps.unmap(page, get(view, base + i * s.SIZE, s.handle))));
       return 0;
     }
     default:
       return -XEN_ENOSYS;
   }
+}
+
+// The grant checks boot/sandbox.c makes before Xen sees an op (an unsafe element refuses the whole
+// call with -EPERM): on both hosts a guest's grant operations only ever reach its own RAM.
+
+function ownDomain(d: Domain, dom: number): boolean {
+  return dom === xen.DOMID_SELF || dom === d.domid;
+}
+
+/** The linear page of a page-aligned guest address in linear memory, or -1. */
+function mappablePage(d: Domain, va: bigint): number {
+  if (va % BigInt(PAGE_SIZE) !== 0n) return -1;
+  const at = buffer(d, va, PAGE_SIZE);
+  return at < 0 ? -1 : at / PAGE_SIZE;
+}
+
+/** The domain's own grant `ref` may only ever show a frame of its RAM (the sandbox's own_grant_safe). */
+function ownGrantSafe(d: Domain, ref: number): boolean {
+  const entry = d.grants.entry(ref);
+  return !entry || (entry.flags & gnt.GTF_type_mask) !== gnt.GTF_permit_access || d.mem.isRamFrame(entry.frame);
+}
+
+/** A side of a copy: a frame of the caller's RAM, or a grant (the caller's own only of its RAM). */
+function copySideSafe(d: Domain, side: CopySide): boolean {
+  if (side.offset >= PAGE_SIZE) return false;
+  if (side.gref) return !ownDomain(d, side.domid) || ownGrantSafe(d, side.ref);
+  return ownDomain(d, side.domid) && d.mem.isRamFrame(side.ref);
 }
 
 /** The domain whose table an op names: itself, or any for a privileged caller. */
@@ -261,10 +327,6 @@ function schedOp(d: Domain, cmd: number, arg: bigint): number {
   switch (cmd) {
     case sched.SCHEDOP_yield:
       return 0;
-    case sched.SCHEDOP_block:
-    case sched.SCHEDOP_poll:
-      // Waiting goes through the `block` import, which unwinds the guest (runtime/platform.ts).
-      return -XEN_EINVAL;
     case sched.SCHEDOP_shutdown: {
       const at = buffer(d, arg, sched.sched_shutdown.SIZE);
       if (at < 0) return -XEN_EFAULT;

@@ -104,8 +104,8 @@ describe("grant tables", () => {
     expect(d.console.split("\n").slice(0, 8)).toEqual([
       "setup 0",
       `self copy 0 byte ${(99 * 7) & 0xff}`,
-      "foreign source -8", // GNTST_permission_denied: only the local domain may name a frame
-      "unowned frame -9", // GNTST_bad_page
+      "foreign source -1", // -EPERM for the call, as boot/sandbox.c: only the local domain may name a frame
+      "unowned frame -1", // -EPERM: a frame outside the guest's RAM
       "read-only dest -1",
       "setup 65 -1", // beyond gnttab_max_frames (64): GNTST_general_error
       "size 1 of 64",
@@ -121,6 +121,22 @@ describe("grant tables", () => {
     expect(b.console).toBe("copied 0 same 1 not granted -1\n");
     // The copy pinned and released the grant: no GTF_reading left behind.
     expect(a.console).toBe(`offered ref 8, port 3\npeer done, flags ${GTF_permit_access | GTF_readonly}\n`);
+    expect([a.result, b.result]).toEqual([{ kind: "exit", status: 0 }, { kind: "exit", status: 0 }]);
+  });
+
+  it("maps another guest's grant (GNTTABOP_map_grant_ref): both see each other's writes, GTF_reading|GTF_writing while mapped", async () => {
+    const sim = new Simulator();
+    const a = sim.createDomain({ name: "lend", wasm: grants, cmdline: "lend 2" });
+    const b = sim.createDomain({ name: "borrow", wasm: grants, cmdline: "borrow 1 3" });
+    await sim.run({ timeoutMs: 10_000 });
+    const inUse = GTF_permit_access | GTF_reading | GTF_writing;
+    expect(a.console).toBe(
+      "lent ref 8, port 3\n" +
+      `mapped: flags ${inUse}, end access false, peer wrote 171\n` +
+      `unmapped: flags ${GTF_permit_access}, end access true, byte 7 171\n`,
+    );
+    // The unmap gives the page its own contents back; a second unmap of the handle is GNTST_bad_handle.
+    expect(b.console).toBe(`map 0 handle 0, contents granted\npeer wrote 90, unmap 0, own byte 17, again ${GNTST_bad_handle}\n`);
     expect([a.result, b.result]).toEqual([{ kind: "exit", status: 0 }, { kind: "exit", status: 0 }]);
   });
 });

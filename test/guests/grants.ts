@@ -1,12 +1,14 @@
 // Grant table scenarios: a guest grants pages to domain 0 (the test's backend)
 // and checks the flags Xen sets while they are in use.
 import { cmpxchg16, exit, frame, hypercall, wmb } from "morgana/runtime/platform";
+import { GTF_reading, GTF_writing } from "morgana/runtime/xen/grant_table";
 import {
-  GNTCOPY_dest_gref, GNTCOPY_source_gref, GNTTABOP_copy, GNTTABOP_query_size, GNTTABOP_setup_table, GTF_permit_access, GTF_readonly,
-  grant_entry_v1, gnttab_copy, gnttab_query_size, gnttab_setup_table,
+  GNTCOPY_dest_gref, GNTCOPY_source_gref, GNTMAP_host_map, GNTTABOP_copy, GNTTABOP_map_grant_ref, GNTTABOP_query_size,
+  GNTTABOP_setup_table, GNTTABOP_unmap_grant_ref, GTF_permit_access, GTF_readonly, grant_entry_v1, gnttab_copy,
+  gnttab_map_grant_ref, gnttab_query_size, gnttab_setup_table, gnttab_unmap_grant_ref,
 } from "morgana/runtime/xen/grant_table";
 import { DOMID_SELF, __HYPERVISOR_grant_table_op } from "morgana/runtime/xen/xen";
-import { ARG, FOREVER, allocUnbound, args, bindInterdomain, init, mapFrame, page, print, send, va, waitFor } from "morgana/test/guests/lib";
+import { ARG, FOREVER, allocUnbound, args, bindInterdomain, init, mapFrame, page, print, scan, send, take, va, waitFor } from "morgana/test/guests/lib";
 
 let table: usize = 0;
 
@@ -60,9 +62,71 @@ function copyFromGrant(srcDom: u32, ref: u32, dst: usize, len: u16): i16 {
   return rc < 0 ? <i16>rc : gnttab_copy.status(op);
 }
 
+/** GNTTABOP_map_grant_ref of `dom`'s `ref` at `addr`, writable: "status handle". */
+function mapGrant(dom: u32, ref: u32, addr: usize): string {
+  gnttab_map_grant_ref.set_host_addr(ARG, va(addr));
+  gnttab_map_grant_ref.set_flags(ARG, GNTMAP_host_map);
+  gnttab_map_grant_ref.set_ref(ARG, ref);
+  gnttab_map_grant_ref.set_dom(ARG, <u16>dom);
+  const rc = hypercall(__HYPERVISOR_grant_table_op, GNTTABOP_map_grant_ref, va(ARG), 1, 0, 0);
+  return rc < 0 ? rc.toString() : `${gnttab_map_grant_ref.status(ARG)} handle ${gnttab_map_grant_ref.handle(ARG)}`;
+}
+
+function unmapGrant(addr: usize, handle: u32): i64 {
+  gnttab_unmap_grant_ref.set_host_addr(ARG, va(addr));
+  gnttab_unmap_grant_ref.set_dev_bus_addr(ARG, 0);
+  gnttab_unmap_grant_ref.set_handle(ARG, handle);
+  const rc = hypercall(__HYPERVISOR_grant_table_op, GNTTABOP_unmap_grant_ref, va(ARG), 1, 0, 0);
+  return rc < 0 ? rc : gnttab_unmap_grant_ref.status(ARG);
+}
+
+/** Ends access to `ref` as a frontend does (flags to 0 unless in use): whether it succeeded. */
+function endAccess(ref: u32): bool {
+  const e = table + ref * grant_entry_v1.SIZE;
+  const flags = flagsOf(ref);
+  return (flags & (GTF_reading | GTF_writing)) == 0 && cmpxchg16(e, flags, 0) == flags;
+}
+
 export function start(startInfo: usize, memoryBase: u64): void {
   init(startInfo, memoryBase);
   const a = args();
+  if (a[0] == "lend") {
+    // Grants a writable page to domain a[1]; while the peer maps it, checks its writes and the flags.
+    const peer = I32.parseInt(a[1]);
+    setupTable(1);
+    table = mapFrame(load<u64>(ARG + 64));
+    const data = page();
+    for (let i = 0; i < 4096; i++) store<u8>(data + i, <u8>(i * 5));
+    grant(8, peer, data, GTF_permit_access);
+    const port = <u32>allocUnbound(peer);
+    print("lent ref 8, port " + port.toString() + "\n");
+    waitFor(port, FOREVER);
+    print(`mapped: flags ${flagsOf(8)}, end access ${endAccess(8)}, peer wrote ${load<u8>(data + 7)}\n`);
+    store<u8>(data + 9, 0x5a); // the peer must see this through its mapping
+    send(port);
+    waitFor(port, FOREVER);
+    print(`unmapped: flags ${flagsOf(8)}, end access ${endAccess(8)}, byte 7 ${load<u8>(data + 7)}\n`);
+    exit(0);
+  } else if (a[0] == "borrow") {
+    // Maps grant 8 of domain a[1] (its port a[2]), reads and writes through it, unmaps.
+    const peer = I32.parseInt(a[1]);
+    const at = page();
+    store<u8>(at, 0x11); // the page's own contents, back after the unmap
+    const result = mapGrant(peer, 8, at);
+    let same = true;
+    for (let i = 0; i < 4096; i++) if (load<u8>(at + i) != <u8>(i * 5)) same = false;
+    store<u8>(at + 7, 0xab);
+    const port = <u32>bindInterdomain(peer, I32.parseInt(a[2]));
+    scan();
+    take(port); // the event bind_interdomain raises on the new port itself, as Xen does
+    print(`map ${result}, contents ${same ? "granted" : "wrong"}\n`);
+    send(port);
+    waitFor(port, FOREVER);
+    const handle = gnttab_map_grant_ref.handle(ARG);
+    print(`peer wrote ${load<u8>(at + 9)}, unmap ${unmapGrant(at, handle)}, own byte ${load<u8>(at)}, again ${unmapGrant(at, handle)}\n`);
+    send(port);
+    exit(0);
+  }
   if (a[0] == "offer") {
     // Grants a page to domain a[1] and waits until it says it copied.
     setupTable(1);

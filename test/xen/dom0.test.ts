@@ -8,8 +8,8 @@ import { appImage, bootMs, figure, imageBytes, watImage } from "./images.ts";
 
 const texts = (r: XenResult) => r.console.map((l) => l.text);
 
-async function boot(image: string, cmdline: string, name: string): Promise<XenResult> {
-  const result = await runDom0(image, { cmdline, timeoutMs: 60_000 });
+async function boot(image: string, cmdline: string, name: string, cpuFeatures?: string): Promise<XenResult> {
+  const result = await runDom0(image, { cmdline, timeoutMs: 60_000, cpuFeatures });
   figure(`wall time: dom0 ${name}`, result.wallMs, "ms");
   return result;
 }
@@ -146,4 +146,29 @@ describe("ending badly as dom0 (test/apps/crash)", () => {
       expect(r).toMatchObject({ status: null, shutdown: "crash" });
     });
   }
+});
+
+describe("the random source as dom0 (test/apps/random)", () => {
+  const check = (r: XenResult, source: string) => {
+    expect(texts(r)[0]).toBe(`random source: ${source}`);
+    expect(texts(r)[1]).toMatch(/^u64 [0-9a-f]+ [0-9a-f]+$/);
+    const fill = /^fill 4094 bytes: edges untouched true, most common byte (\d+) times$/.exec(texts(r)[3]);
+    expect(Number(fill?.[1])).toBeLessThan(40);
+    expect(texts(r)[4]).toMatch(/^Math\.random 0\.\d+ in \[0, 1\): true$/);
+    expect(texts(r)[5]).toBe("morgana: exit 0");
+  };
+
+  it("seeds from TSC jitter on a CPU without RDRAND (QEMU's qemu64), differently each boot", async () => {
+    const image = await appImage("test/apps/random");
+    const a = await boot(image, "", "random tsc-jitter");
+    const b = await boot(image, "", "random tsc-jitter again");
+    check(a, "tsc-jitter");
+    check(b, "tsc-jitter");
+    expect(texts(b)[1]).not.toBe(texts(a)[1]);
+  });
+
+  it("seeds from RDRAND where CPUID has it", async () => {
+    const r = await boot(await appImage("test/apps/random"), "", "random rdrand", "+rdrand");
+    check(r, "rdrand");
+  });
 });
