@@ -6,12 +6,14 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { asyncify, REPO } from "../cli/build.ts";
 import { Simulator } from "../sim/index.ts";
-import { PROBE_CASES, probeWasm } from "./fixtures/abi-probe-cases.ts";
+import { PROBE_CASES } from "./fixtures/abi-probe-cases.ts";
+import { watToWasm } from "./fixtures/wat.ts";
 
 let wasm: Uint8Array;
 beforeAll(async () => {
   // Asyncify, as cli/build.ts gives every unikernel: the simulator unwinds the probe at `block`.
-  wasm = asyncify(await probeWasm(readFileSync(join(REPO, "test/fixtures/abi-probe.wat"), "utf8")));
+  const file = "test/fixtures/abi-probe.wat";
+  wasm = asyncify(await watToWasm(file, readFileSync(join(REPO, file), "utf8")));
 });
 
 describe("the ABI probe as dom0 on the simulator (test/fixtures/abi-probe.wat)", () => {

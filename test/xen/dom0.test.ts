@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { runDom0, type XenResult } from "../../cli/run-xen.ts";
 import { appImage, bootMs, figure, imageBytes, watImage } from "./images.ts";
+import { PROBE_CASES } from "../fixtures/abi-probe-cases.ts";
 
 const texts = (r: XenResult) => r.console.map((l) => l.text);
 
@@ -23,66 +24,15 @@ describe("the ABI probe as dom0 (test/fixtures/abi-probe.wat)", () => {
     probe = await watImage("test/fixtures/abi-probe.wat");
   });
 
-  it("prints through console_io and powers off with status 0", async () => {
-    const r = await boot(probe, "case=h", "probe hello");
-    expect(texts(r)).toEqual(["wat: hello from the abi probe", "morgana: exit 0"]);
-    expect(r).toMatchObject({ status: 0, shutdown: "poweroff", qemuStatus: qemuStatus(0) });
-  });
-
-  it("ends with a non-zero status as a crash", async () => {
-    const r = await boot(probe, "case=s", "probe status 3");
-    expect(texts(r)).toEqual(["morgana: exit 3"]);
-    expect(r).toMatchObject({ status: 3, shutdown: "crash", qemuStatus: qemuStatus(3) });
-  });
-
-  for (const [letter, kind] of [["o", "out-of-bounds"], ["u", "unreachable"], ["d", "call-stack-exhausted"]]) {
-    it(`traps: ${kind}`, async () => {
-      const r = await boot(probe, `case=${letter}`, `probe trap ${kind}`);
-      expect(texts(r)).toEqual([`morgana: trap ${kind}`]);
-      expect(r).toMatchObject({ status: null, shutdown: "crash", qemuStatus: qemuStatus(0x7f) });
+  // The same table test/sim-probe.test.ts asserts on the simulator.
+  for (const c of PROBE_CASES) {
+    it(`case ${c.letter}: ${c.what}`, async () => {
+      const r = await boot(probe, `case=${c.letter}`, `probe case ${c.letter}`);
+      expect(texts(r)).toEqual(c.console);
+      const shutdown = c.status === 0 ? "poweroff" : "crash";
+      expect(r).toMatchObject({ status: c.status, shutdown, qemuStatus: qemuStatus(c.status ?? 0x7f) });
     });
   }
-
-  // The guard region: only the current memory is mapped, so every access past its end faults.
-  for (const [letter, what] of [["p", "a load straddling the end"], ["w", "a store at the end"], ["q", "the new end after a grow"], ["k", "the largest address plus offset"]]) {
-    it(`traps out-of-bounds: ${what}`, async () => {
-      const r = await boot(probe, `case=${letter}`, `probe guard ${letter}`);
-      expect(texts(r)).toEqual(["wat: hello from the abi probe", "morgana: trap out-of-bounds"]);
-      expect(r).toMatchObject({ status: null, shutdown: "crash", qemuStatus: qemuStatus(0x7f) });
-    });
-  }
-
-  it("crashes a block that nothing could wake (no VIRQ_TIMER bound), as the simulator traps it", async () => {
-    const r = await boot(probe, "case=b", "probe block without timer");
-    expect(texts(r)).toEqual(["morgana: trap block without VIRQ_TIMER bound (it would never wake)"]);
-    expect(r).toMatchObject({ status: null, shutdown: "crash", qemuStatus: qemuStatus(0x7f) });
-  });
-
-  it("crashes when start returns instead of calling exit", async () => {
-    const r = await boot(probe, "case=r", "probe start returns");
-    expect(texts(r)).toEqual(["morgana: start returned without calling exit"]);
-    expect(r).toMatchObject({ status: null, shutdown: "crash", qemuStatus: qemuStatus(0x7f) });
-  });
-
-  it("loops an event channel back to itself and wakes from block on a VIRQ_TIMER single-shot", async () => {
-    const r = await boot(probe, "case=e", "probe events");
-    expect(texts(r)).toEqual(["wat: all checks passed: 9", "morgana: exit 0"]);
-  });
-
-  it("refuses every hypercall that reaches for the stub or a foreign frame, allows own grants of linear memory", async () => {
-    const r = await boot(probe, "case=x", "probe hostile");
-    expect(texts(r)).toEqual(["wat: all checks passed: 47", "morgana: exit 0"]);
-  });
-
-  it("runs f32/f64 arithmetic, rounding and conversions in generated code (the FPU is on)", async () => {
-    const r = await boot(probe, "case=f", "probe floats");
-    expect(texts(r)).toEqual(["wat: all checks passed: 15", "morgana: exit 0"]);
-  });
-
-  it("grows memory in place, zeroed, and refuses to grow past the domain's memory", async () => {
-    const r = await boot(probe, "case=g", "probe grow");
-    expect(texts(r)).toEqual(["wat: all checks passed: 5", "morgana: exit 0"]);
-  });
 });
 
 describe("examples/hello as dom0", () => {

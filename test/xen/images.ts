@@ -4,7 +4,7 @@
 // suite reports (image sizes, boot times, wall time per case).
 import { appendFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import wabtInit from "wabt";
+import { watToWasm } from "../fixtures/wat.ts";
 import { buildApp, REPO } from "../../cli/build.ts";
 import { buildXenImage } from "../../cli/xen-image.ts";
 import { XEN_READY, type SerialLine } from "../../cli/run-xen.ts";
@@ -28,14 +28,9 @@ export async function appImage(appDir: string): Promise<string> {
 export async function watImage(watFile: string): Promise<string> {
   const name = basename(watFile, ".wat");
   if (!built.has(name)) {
-    const wabt = await wabtInit();
-    const module = wabt.parseWat(watFile, readFileSync(join(REPO, watFile), "utf8"), {
-      bulk_memory: true, sat_float_to_int: true, sign_extension: true, mutable_globals: true,
-    });
     const wasm = join(OUT, `${name}.wasm`), image = join(OUT, `${name}.xen`);
     mkdirSync(OUT, { recursive: true });
-    writeFileSync(wasm, module.toBinary({}).buffer);
-    module.destroy();
+    writeFileSync(wasm, await watToWasm(watFile, readFileSync(join(REPO, watFile), "utf8")));
     buildXenImage(wasm, image);
     built.set(name, image);
   }
