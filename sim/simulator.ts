@@ -8,6 +8,7 @@ import { Domain, type DomainHost } from "./domain.ts";
 import { DEFAULT_MAX_EVTCHNS, EVTCHN_2L_NR_CHANNELS, EventChannelHub, type EvtchnOwner } from "./event_channel.ts";
 import { DEFAULT_MAX_GRANT_FRAMES, Dom0Grants } from "./grant_table.ts";
 import { MAX_MEMORY_PAGES, PAGE_SIZE } from "./guest_memory.ts";
+import { Preemptor } from "./preempt.ts";
 import { RANDOM_SEED_SIZE } from "./abi.ts";
 import { domainRandomSeed, Prng } from "./prng.ts";
 import { VIRTUAL_EPOCH_NS } from "./time.ts";
@@ -58,6 +59,8 @@ export interface StoreAttachment {
 const MAX_DOMID = 4095;
 /** In virtual mode, hand the thread back to Node this often (wall clock) so I/O and timeouts run. */
 const YIELD_EVERY_MS = 20;
+/** In real time, peers' I/O arrives through Node: hand the thread back at least this often. */
+const REAL_TIME_YIELD_MS = 1;
 
 export class Simulator {
   readonly realTime: boolean;
@@ -83,6 +86,9 @@ export class Simulator {
   private running = 0;
   private inFlight = 0;
   private poke?: () => void;
+  private readonly preemptor = new Preemptor();
+  /** The domain in `step`, if any: the one a stopped slice stopped. */
+  private stepping?: Domain;
 
   constructor(options: SimulatorOptions = {}) {
     this.realTime = options.realTime ?? false;
@@ -260,46 +266,70 @@ export class Simulator {
 
   /**
    * Runs until every domain has ended. `timeoutMs` is wall-clock time: when it
-   * passes, the domains still running end with an error and the promise rejects.
+   * passes, the domains still running end with an error and the promise
+   * rejects, even if a guest never blocks. So does SIGINT inside a guest that
+   * never blocks: that domain ends and the signal is raised again for the
+   * process's own handlers.
    */
   async run(options: { timeoutMs?: number } = {}): Promise<void> {
     if (this.looping) throw new Error("Simulator.run: already running");
     this.looping = true;
     const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
-    let lastYield = Date.now();
     try {
       for (;;) {
         if (this.running === 0) return;
-        if (Date.now() >= deadline) {
-          const alive = this.alive();
-          const names = alive.map((d) => `${d.name} (${d.state})`).join(", ");
-          for (const d of alive) d.end({ kind: "error", message: `timed out after ${options.timeoutMs} ms of wall-clock time` });
-          throw new Error(`simulation timed out after ${options.timeoutMs} ms of wall-clock time; still running: ${names}`);
+        if (Date.now() >= deadline) this.timedOut(options.timeoutMs!);
+        let waitMs = 0;
+        const end = this.preemptor.run(() => (waitMs = this.slice(deadline)), deadline - Date.now());
+        if (end === "timeout") this.timedOut(options.timeoutMs!);
+        if (end === "interrupt") {
+          this.stepping?.end({ kind: "error", message: "interrupted (SIGINT) while running" });
+          this.stepping = undefined;
+          process.kill(process.pid, "SIGINT");
         }
-        if (this.realTime || Date.now() - lastYield >= YIELD_EVERY_MS) {
-          await new Promise((resolve) => setImmediate(resolve));
-          lastYield = Date.now();
-        }
-        if (this.runDueEvents()) continue;
-        const next = this.ready.shift();
-        if (next) {
-          next.step();
-          continue;
-        }
-        const event = this.queue.peek();
-        if (event && !this.realTime) {
-          this.clock.advanceTo(event.time);
-          continue;
-        }
-        if (!event && !this.realTime && this.inFlight === 0) {
-          for (const d of this.alive()) d.end({ kind: "error", message: `blocked forever: ${d.whyStuck()}` });
-          continue;
-        }
-        const waitMs = event ? Number(event.time - this.now()) / 1e6 : Infinity;
-        await this.waitForWork(Math.min(waitMs, deadline - Date.now()));
+        if (waitMs > 0) await this.waitForWork(Math.min(waitMs, deadline - Date.now()));
+        else await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {
       this.looping = false;
+    }
+  }
+
+  private timedOut(timeoutMs: number): never {
+    const alive = this.alive();
+    const names = alive.map((d) => `${d.name} (${d.state})`).join(", ");
+    for (const d of alive) d.end({ kind: "error", message: `timed out after ${timeoutMs} ms of wall-clock time` });
+    this.stepping = undefined;
+    throw new Error(`simulation timed out after ${timeoutMs} ms of wall-clock time; still running: ${names}`);
+  }
+
+  /**
+   * Runs domains and events until Node must get the thread back: returns how
+   * long to wait for work (ms; Infinity until a peer pokes), or 0 to yield now.
+   */
+  private slice(deadline: number): number {
+    const started = Date.now();
+    const budget = this.realTime ? REAL_TIME_YIELD_MS : YIELD_EVERY_MS;
+    for (;;) {
+      if (this.running === 0 || Date.now() >= deadline || Date.now() - started >= budget) return 0;
+      if (this.runDueEvents()) continue;
+      const next = this.ready.shift();
+      if (next) {
+        this.stepping = next;
+        next.step();
+        this.stepping = undefined;
+        continue;
+      }
+      const event = this.queue.peek();
+      if (event && !this.realTime) {
+        this.clock.advanceTo(event.time);
+        continue;
+      }
+      if (!event && !this.realTime && this.inFlight === 0) {
+        for (const d of this.alive()) d.end({ kind: "error", message: `blocked forever: ${d.whyStuck()}` });
+        continue;
+      }
+      return event ? Math.max(Number(event.time - this.now()) / 1e6, 0.001) : Infinity;
     }
   }
 
