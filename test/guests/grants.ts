@@ -1,6 +1,6 @@
 // Grant table scenarios: a guest grants pages to domain 0 (the test's backend)
 // and checks the flags Xen sets while they are in use.
-import { cmpxchg16, exit, frame, hypercall, wmb } from "morgana/runtime/platform";
+import { block, cmpxchg16, exit, frame, hypercall, wmb } from "morgana/runtime/platform";
 import { GTF_reading, GTF_writing } from "morgana/runtime/xen/grant_table";
 import {
   GNTCOPY_dest_gref, GNTCOPY_source_gref, GNTMAP_host_map, GNTTABOP_copy, GNTTABOP_map_grant_ref, GNTTABOP_query_size,
@@ -8,7 +8,7 @@ import {
   gnttab_map_grant_ref, gnttab_query_size, gnttab_setup_table, gnttab_unmap_grant_ref,
 } from "morgana/runtime/xen/grant_table";
 import { DOMID_SELF, __HYPERVISOR_grant_table_op } from "morgana/runtime/xen/xen";
-import { ARG, FOREVER, allocUnbound, args, bindInterdomain, init, mapFrame, page, print, scan, send, take, va, waitFor } from "morgana/test/guests/lib";
+import { ARG, FOREVER, allocUnbound, args, bindInterdomain, bindTimer, init, mapFrame, now, page, print, scan, send, take, va, waitFor } from "morgana/test/guests/lib";
 
 let table: usize = 0;
 
@@ -90,7 +90,29 @@ function endAccess(ref: u32): bool {
 export function start(startInfo: usize, memoryBase: u64): void {
   init(startInfo, memoryBase);
   const a = args();
-  if (a[0] == "lend") {
+  if (a[0] == "lend-many") {
+    // bench/grant-map.ts: grants pages to domain a[1] as refs 8.., a[2] of them, then waits.
+    setupTable(1);
+    table = mapFrame(load<u64>(ARG + 64));
+    const n = I32.parseInt(a[2]);
+    for (let i = 0; i < n; i++) grant(8 + i, I32.parseInt(a[1]), page(), GTF_permit_access);
+    waitFor(0, FOREVER);
+  } else if (a[0] == "switch") {
+    // bench/grant-map.ts: maps a[2] grants of domain a[1], then blocks a[3] times (one switch each).
+    const n = I32.parseInt(a[2]);
+    for (let i = 0; i < n; i++) {
+      const r = mapGrant(I32.parseInt(a[1]), 8 + i, page());
+      if (!r.startsWith("0 ")) print(`map ${i}: ${r}\n`);
+    }
+    bindTimer();
+    const rounds = I32.parseInt(a[3]);
+    for (let i = 0; i < rounds; i++) {
+      block(now() + 1);
+      scan(); // clears evtchn_upcall_pending, or the next block would return at once
+    }
+    print("switched\n");
+    exit(0);
+  } else if (a[0] == "lend") {
     // Grants a writable page to domain a[1]; while the peer maps it, checks its writes and the flags.
     const peer = I32.parseInt(a[1]);
     setupTable(1);

@@ -23,7 +23,7 @@ export let shared: usize = 0;
 export let ring: usize = 0;
 export let consolePort: u32 = 0;
 /** Pages to map special frames over. */
-const PAGES = memory.data(16 * 4096, 4096);
+const PAGES = memory.data(96 * 4096, 4096); // bench/grant-map.ts maps 64
 let nextPage = 0;
 /** Hypercall argument structs. */
 export const ARG = memory.data(256, 8);
