@@ -48,7 +48,8 @@ export default {
   /**
    * The hypercall allow-list both hosts apply before anything else: each
    * allowed hypercall with its allowed sub-ops (null: the hypercall takes
-   * none). Anything else is -ENOSYS on both. Each host then validates the
+   * none). Anything else is -ENOSYS on both (SCHEDOP_block and SCHEDOP_poll
+   * too: waiting is the `block` import). Each host then validates the
    * arguments of what it lets through.
    */
   hypercalls: {

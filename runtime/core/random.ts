@@ -93,20 +93,22 @@ export function randomFill(buf: usize, len: usize): void {
   }
 }
 
-export function randomU64(): u64 {
-  if (BLOCK * BLOCKS - next < 8) refill();
-  const v = load<u64>(out + next);
-  store<u64>(out + next, 0);
-  next += 8;
+/** The next sizeof<T>() bytes of output, erased as they are taken. */
+// @ts-ignore: decorator
+@inline function take<T>(): T {
+  if (BLOCK * BLOCKS - next < sizeof<T>()) refill();
+  const v = load<T>(out + next);
+  store<T>(out + next, 0);
+  next += sizeof<T>();
   return v;
 }
 
+export function randomU64(): u64 {
+  return take<u64>();
+}
+
 export function randomU32(): u32 {
-  if (BLOCK * BLOCKS - next < 4) refill();
-  const v = load<u32>(out + next);
-  store<u32>(out + next, 0);
-  next += 4;
-  return v;
+  return take<u32>();
 }
 
 /** Where the seed came from: "simulator-seed", "rdrand" or "tsc-jitter". */
