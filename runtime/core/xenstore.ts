@@ -298,7 +298,8 @@ function resetDone(): bool {
     }
     if (!sent) continue;
     if (p.type == XS_UNWATCH) complete(p, 0); // the reset removed the watch
-    else if (p.tx != 0 || p.type == XS_TRANSACTION_END) complete(p, -XEN_EAGAIN); // its transaction is gone
+    else if (p.type == XS_TRANSACTION_END) complete(p, XS_EBADMSG); // committed or not: nobody can tell
+    else if (p.tx != 0) complete(p, -XEN_EAGAIN); // its transaction is gone, uncommitted
     else if (p.resent) complete(p, XS_EBADMSG);
     else {
       // Every other request a domU sends has the same effect applied twice.

@@ -1,0 +1,5 @@
+// Every campaign `npm run fuzz` knows, in the order it runs them.
+import type { Target } from "../campaign.ts";
+import { xenstoreClient } from "./xenstore-client.ts";
+
+export const TARGETS: Target[] = [xenstoreClient];
