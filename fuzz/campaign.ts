@@ -95,9 +95,9 @@ export async function campaign(target: Target, opts: CampaignOptions): Promise<S
   const counts = zeroCounts();
   const extra: Record<string, number> = {};
   const failures: Failure[] = [];
+  await target.prepare?.();
   const start = performance.now();
   const elapsed = () => (performance.now() - start) / 1000;
-  await target.prepare?.();
   const summary = (): Summary => ({ target: target.name, what: target.what, seed: opts.seed, seconds: Math.round(elapsed()), counts, extra, failures });
   for (let i = 0; ; i++) {
     const t = elapsed();

@@ -52,6 +52,7 @@ async function main(): Promise<void> {
     const s = await campaign(target, { ...opts, progress: (p) => process.stderr.write(`  ${line(p)}\n`) });
     all.push(s);
     console.log(line(s));
+    console.log(`  ${Object.entries(s.extra).map(([k, v]) => `${k} ${v}`).join(", ")}`);
     for (const f of s.failures) {
       failed = true;
       console.log(`  FAIL ${f.kind}: ${f.detail}\n    reproduce: npm run fuzz -- --session ${f.seed} ${target.name}`);

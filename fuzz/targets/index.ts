@@ -1,5 +1,7 @@
 // Every campaign `npm run fuzz` knows, in the order it runs them.
 import type { Target } from "../campaign.ts";
 import { xenstoreClient } from "./xenstore-client.ts";
+import { xenstored } from "./xenstored.ts";
+import { consoleTarget } from "./console.ts";
 
-export const TARGETS: Target[] = [xenstoreClient];
+export const TARGETS: Target[] = [xenstoreClient, xenstored, consoleTarget];

@@ -34,6 +34,7 @@ function fuzz(): i32 {
     const line = `${i.toString()} ${"x".repeat(len)}`;
     bytes += <u64>line.length + 1;
     println(line);
+    if (i % 10 == 9) sleep(1_000_000); // output spread over time, across the backend's stalls
   }
   sleep(3_000_000_000);
   println(`printed: ${bytes}, dropped: ${consoleDropped()}`);
