@@ -48,6 +48,8 @@ export interface Target {
   what: string;
   /** Builds what the sessions need (a guest's .wasm) once; a failure stops the campaign. */
   prepare?(): Promise<unknown>;
+  /** Sessions run side by side (default 1). */
+  lanes?: number;
   /** One session from `seed`; `smoke` sessions are a fraction of a second of work. */
   session(seed: number, smoke: boolean): Promise<SessionResult>;
 }
@@ -99,27 +101,35 @@ export async function campaign(target: Target, opts: CampaignOptions): Promise<S
   const start = performance.now();
   const elapsed = () => (performance.now() - start) / 1000;
   const summary = (): Summary => ({ target: target.name, what: target.what, seed: opts.seed, seconds: Math.round(elapsed()), counts, extra, failures });
-  for (let i = 0; ; i++) {
+  let next = 0;
+  const more = () => {
     const t = elapsed();
-    if (opts.only !== undefined ? i > 0 : t >= opts.maxSeconds || (t >= opts.seconds && counts.hostile >= opts.minHostile)) break;
-    const seed = opts.only ?? sessionSeed(opts.seed, i);
-    let result: SessionResult;
-    try {
-      result = await target.session(seed, opts.smoke);
-    } catch (err) {
-      result = { counts: { hostCrashes: 1 }, failures: [{ kind: "host crash", detail: (err as Error).stack?.split("\n").slice(0, 4).join(" | ") ?? String(err) }] };
+    return opts.only !== undefined ? next === 0 : t < opts.maxSeconds && (t < opts.seconds || counts.hostile < opts.minHostile);
+  };
+  const lane = async () => {
+    while (more()) {
+      const i = next++;
+      const seed = opts.only ?? sessionSeed(opts.seed, i);
+      let result: SessionResult;
+      try {
+        result = await target.session(seed, opts.smoke);
+      } catch (err) {
+        result = { counts: { hostCrashes: 1 }, failures: [{ kind: "host crash", detail: (err as Error).stack?.split("\n").slice(0, 4).join(" | ") ?? String(err) }] };
+      }
+      counts.sessions++;
+      for (const [k, v] of Object.entries(result.counts) as [keyof Counts, number][]) {
+        counts[k] = k === "memoryHighWater" ? Math.max(counts[k], v) : counts[k] + v;
+      }
+      for (const [k, v] of Object.entries(result.extra ?? {})) extra[k] = (extra[k] ?? 0) + v;
+      for (const f of result.failures) {
+        // The first few of each kind are enough to reproduce it.
+        if (failures.filter((x) => x.kind === f.kind).length < 20) failures.push({ ...f, seed });
+      }
+      if (counts.sessions % 20 === 0) opts.progress?.(summary());
     }
-    counts.sessions++;
-    for (const [k, v] of Object.entries(result.counts) as [keyof Counts, number][]) {
-      counts[k] = k === "memoryHighWater" ? Math.max(counts[k], v) : counts[k] + v;
-    }
-    for (const [k, v] of Object.entries(result.extra ?? {})) extra[k] = (extra[k] ?? 0) + v;
-    for (const f of result.failures) {
-      // The first few of each kind are enough to reproduce it.
-      if (failures.filter((x) => x.kind === f.kind).length < 20) failures.push({ ...f, seed });
-    }
-    if (i % 20 === 19) opts.progress?.(summary());
-  }
+  };
+  // Sessions that wait on real I/O (blkback's image file) overlap when run side by side.
+  await Promise.all(Array.from({ length: opts.only !== undefined || opts.smoke ? 1 : target.lanes ?? 1 }, lane));
   return summary();
 }
 
@@ -127,7 +137,7 @@ export async function campaign(target: Target, opts: CampaignOptions): Promise<S
 export function outcome(d: Domain, runError?: unknown): Omit<Failure, "seed"> | undefined {
   const r = d.result;
   if (runError !== undefined && !/timed out/.test(String(runError))) return { kind: "host crash", detail: String(runError).split("\n")[0] };
-  if (/^panic: /m.test(d.console)) return { kind: "panic", detail: /^panic: .*$/m.exec(d.console)![0] };
+  if (/^(morgana: )?panic: /m.test(d.console)) return { kind: "panic", detail: /^(morgana: )?panic: .*$/m.exec(d.console)![0] };
   if (!r) return { kind: "hang", detail: "never ended" };
   if (r.kind === "exit") return r.status === 0 ? undefined : { kind: "panic", detail: `exit ${r.status}: ${d.console.trim().split("\n").slice(-2).join(" | ")}` };
   if (r.kind === "trap") return { kind: "trap", detail: r.message };

@@ -3,5 +3,6 @@ import type { Target } from "../campaign.ts";
 import { xenstoreClient } from "./xenstore-client.ts";
 import { xenstored } from "./xenstored.ts";
 import { consoleTarget } from "./console.ts";
+import { blkfront } from "./blkfront.ts";
 
-export const TARGETS: Target[] = [xenstoreClient, xenstored, consoleTarget];
+export const TARGETS: Target[] = [xenstoreClient, xenstored, consoleTarget, blkfront];
