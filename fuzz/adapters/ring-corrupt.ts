@@ -52,7 +52,8 @@ export class RingCorrupter {
   constructor(
     private readonly sim: Simulator, private readonly store: Store, private readonly domain: Domain,
     private readonly front: string, specs: RingSpec[], private readonly rng: Prng,
-    private readonly p: number, private readonly choose: Chooser,
+    /** The chance that a response is changed (0 ends the hostility). */
+    public p: number, private readonly choose: Chooser,
   ) {
     this.rings = specs.map((spec) => ({ spec, refs: [], size: 0, seen: 0 }));
     const step = domain.step.bind(domain);

@@ -4,5 +4,6 @@ import { xenstoreClient } from "./xenstore-client.ts";
 import { xenstored } from "./xenstored.ts";
 import { consoleTarget } from "./console.ts";
 import { blkfront } from "./blkfront.ts";
+import { netfront, netParsers } from "./net.ts";
 
-export const TARGETS: Target[] = [xenstoreClient, xenstored, consoleTarget, blkfront];
+export const TARGETS: Target[] = [xenstoreClient, xenstored, consoleTarget, netParsers, netfront, blkfront];
