@@ -203,6 +203,11 @@ export class Simulator {
     return d;
   }
 
+  /** A domU's console backend (tests make it hostile). */
+  consoleBackend(domid: number): ConsoleBackend | undefined {
+    return this.consoles.get(domid);
+  }
+
   /** Console input for a domain: its ring for a domU, CONSOLEIO_read for dom0. */
   consoleInput(domid: number, text: string): void {
     const d = this.live(domid);

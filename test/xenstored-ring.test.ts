@@ -169,6 +169,17 @@ describe("xenstored ring transport", () => {
     expect(utf8(guest.call(X.XS_READ, strings("data/after")).payload)).toBe("1");
   });
 
+  it("serves a ring stopped for an error again after XENSTORE_RECONNECT, the error cleared", () => {
+    const { guest } = setup();
+    guest.set(xs.req_prod, RING + 1);
+    guest.xs.onEvent();
+    expect(guest.get(xs.error)).toBe(X.XENSTORE_ERROR_RINGIDX);
+    guest.set(xs.connection, X.XENSTORE_RECONNECT);
+    guest.xs.onEvent();
+    expect([xs.connection, xs.error, xs.req_cons, xs.req_prod].map((f) => guest.get(f))).toEqual([X.XENSTORE_CONNECTED, X.XENSTORE_ERROR_NONE, 0, 0]);
+    expect(guest.call(X.XS_READ, strings("data")).type).toBe(X.XS_READ);
+  });
+
   it("answers a malformed request with an error and then serves the next one", () => {
     const { guest } = setup();
     const bad = guest.call(X.XS_READ, new TextEncoder().encode("no-nul"), 4);

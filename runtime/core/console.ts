@@ -1,6 +1,8 @@
 // The PV console: a domU's output goes through the io/console.h ring to the
 // console backend; dom0 (and a domU before its ring is up) uses console_io.
-// Output is never dropped while the backend consumes: a full ring waits.
+// Output is never dropped while the backend consumes: a full ring waits. A
+// backend that consumes nothing for STALL_NS has its output dropped and counted,
+// and is not waited for again until it reads.
 import { CONSOLEIO_write, start_info, SIF_INITDOMAIN } from "../xen/xen";
 import { xencons_interface } from "../xen/io/console";
 import { byteRingPending, byteRingWrite } from "../ring/bytering";
@@ -17,6 +19,13 @@ import { monotonicNs, NS_PER_SEC } from "./time";
 @lazy let port: u32 = 0;
 // @ts-ignore: decorator
 @lazy let broken: bool = false; // the backend's out_cons made no sense: stop using the ring
+// @ts-ignore: decorator
+@lazy let stalled: bool = false; // the backend read nothing for STALL_NS: writes do not wait
+// @ts-ignore: decorator
+@lazy let dropped: u64 = 0;
+/** How long a write waits for a backend that consumes nothing. */
+// @ts-ignore: decorator
+@lazy const STALL_NS: u64 = NS_PER_SEC;
 
 /** Wakes the writer when the backend has consumed output; the loop does the rest. */
 class ConsoleEvent extends EventHandler {
@@ -42,19 +51,42 @@ function ringWrite(src: usize, len: u32): i32 {
   return n;
 }
 
-/** Writes `len` bytes at `src`, waiting for room until `deadline`; false if cut short. */
+/**
+ * Writes `len` bytes at `src`, waiting for room until `deadline` while the
+ * backend consumes; false if cut short (what was not written is counted as dropped).
+ */
 export function consoleWrite(src: usize, len: u32, deadline: u64 = U64.MAX_VALUE): bool {
   if (!ring || broken) return HYPERVISOR_console_io(CONSOLEIO_write, len, src) >= 0;
   let done: u32 = 0;
+  let progress = monotonicNs();
   while (done < len) {
     const n = ringWrite(src + done, len - done);
-    if (n < 0) return false;
+    if (n < 0) break;
     done += <u32>n;
     if (done == len) break;
-    if (monotonicNs() >= deadline) return false;
-    schedule(deadline);
+    const now = monotonicNs();
+    if (n > 0) {
+      progress = now;
+      stalled = false;
+    }
+    if (now >= deadline) break;
+    if (stalled || now - progress >= STALL_NS) {
+      stalled = true;
+      break;
+    }
+    schedule(min(deadline, progress + STALL_NS));
   }
-  return true;
+  if (done == len) {
+    stalled = false;
+    return true;
+  }
+  dropped += len - done;
+  return false;
+}
+
+/** Bytes of output dropped since boot: the backend stopped reading, or broke its ring. */
+export function consoleDropped(): u64 {
+  return dropped;
 }
 
 /** Prints `text` as UTF-8. */

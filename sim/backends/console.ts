@@ -11,6 +11,8 @@ export class ConsoleBackend {
   private readonly port: number;
   private readonly input: number[] = [];
   private closed = false;
+  /** A backend that stopped reading the guest's output (a hostile or hung xenconsoled), until resume(). */
+  stalled = false;
 
   constructor(private readonly events: Dom0Events, private readonly domain: Domain) {
     if (!domain.consolePage) throw new Error(`${domain.name}: a dom0 guest has no console ring`);
@@ -24,9 +26,15 @@ export class ConsoleBackend {
     this.service();
   }
 
+  /** Reads output again after a stall. */
+  resume(): void {
+    this.stalled = false;
+    this.drain();
+  }
+
   /** Reads what the guest wrote: on each notification, and once more when the domain ends. */
   drain(): void {
-    if (this.closed) return;
+    if (this.closed || this.stalled) return;
     const page = this.domain.pageBytes(this.domain.consolePage!);
     const view = viewOf(page);
     const size = cons.out.length;

@@ -51,11 +51,13 @@ export class RingServer {
 
   /** The domain signalled its event channel: take its requests, answer them, send what is queued. */
   onEvent(): void {
-    if (this.failed || this.inEvent) return;
+    if (this.inEvent) return;
     this.inEvent = true;
     try {
       const v = this.view();
+      // A ring stopped for an error is served again after the guest asks to reconnect (xenstore-ring.txt).
       if (v.getUint32(xs.connection.offset, true) === XENSTORE_RECONNECT) return this.reconnect();
+      if (this.failed) return;
       const consumed = this.readRequests();
       for (let msg = this.nextMessage(); msg; msg = this.nextMessage()) this.handlers.message(msg);
       // Replies were written as they came; a request consumed frees space the guest may wait for.
@@ -79,9 +81,10 @@ export class RingServer {
   private reconnect(): void {
     this.reader = new MessageReader();
     this.output.length = 0;
+    this.failed = false;
     this.handlers.reset();
     const v = this.view();
-    for (const f of [xs.req_cons, xs.req_prod, xs.rsp_cons, xs.rsp_prod]) v.setUint32(f.offset, 0, true);
+    for (const f of [xs.req_cons, xs.req_prod, xs.rsp_cons, xs.rsp_prod, xs.error]) v.setUint32(f.offset, 0, true);
     v.setUint32(xs.connection.offset, XENSTORE_CONNECTED, true);
     this.notify();
   }
