@@ -144,7 +144,12 @@ export class Blkfront extends Block {
     return this.front.dev;
   }
 
-  /** Opens the device and waits for the backend until `deadline`: 0, or a negative status with `front.reason`. */
+  /** Why connecting failed or the device gave up. */
+  get reason(): string {
+    return this.front.reason;
+  }
+
+  /** Opens the device and waits for the backend until `deadline`: 0, or a negative status with `reason`. */
   connect(deadline: u64): i32 {
     return this.front.connect(deadline);
   }

@@ -8,7 +8,5 @@ export { Blkfront, BlkfrontStats, DEFAULT_TIMEOUT_NS, MAX_INDIRECT_SEGMENTS, MAX
 /** Brings up device/vbd/<id> (default: the first the toolstack gave us); panics with the reason when it cannot. */
 export function connectBlkfront(id: string | null = null, timeoutNs: u64 = 10 * NS_PER_SEC): Blkfront {
   const devid = frontendId("vbd", id, "blkfront: this domain has no disk (no device/vbd in xenstore)");
-  const disk = new Blkfront(devid);
-  connectOrPanic(disk.front, `blkfront: vbd ${devid}`, timeoutNs);
-  return disk;
+  return connectOrPanic(new Blkfront(devid), `blkfront: vbd ${devid}`, timeoutNs);
 }

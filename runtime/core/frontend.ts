@@ -136,12 +136,12 @@ export class Frontend<T> extends XenbusDriver {
   }
 
   /**
-   * Ends `ref` and frees its page; if the backend still maps it, the page is
+   * Ends `ref` (none if GRANT_INVALID_REF) and frees its page; if the backend still maps it, the page is
    * kept out of use for ever (it is the backend's to write) and counted, and a
    * backend past MAX_LEAKED_PAGES breaks the device. True when freed.
    */
   revoke(ref: u32, page: usize): bool {
-    if (ref != GRANT_INVALID_REF && endAccess(ref)) {
+    if (ref == GRANT_INVALID_REF || endAccess(ref)) {
       freePage(page);
       return true;
     }
@@ -194,7 +194,8 @@ export function frontendId(type: string, id: string | null, none: string): strin
   return all[0];
 }
 
-/** Connects `front` within `timeoutNs`, or panics with `label` and its reason (what connect<Kind>() does). */
-export function connectOrPanic<T>(front: Frontend<T>, label: string, timeoutNs: u64): void {
-  if (front.connect(monotonicNs() + timeoutNs) != 0) panic(`${label}: ${front.reason}`);
+/** Connects `driver` (its connect(deadline) and reason) within `timeoutNs`, or panics with `label` and the reason: what connect<Kind>() does. */
+export function connectOrPanic<D>(driver: D, label: string, timeoutNs: u64): D {
+  if (driver.connect(monotonicNs() + timeoutNs) != 0) panic(`${label}: ${driver.reason}`);
+  return driver;
 }
