@@ -12,7 +12,10 @@
 // persistent pool, used as a bounce buffer when the backend has no persistent
 // grants, as Linux's blkfront does for an untrusted backend) and is copied out
 // on a good response; writes go zero-copy from the caller's pages granted
-// read-only (without feature-persistent). A request unanswered after
+// read-only (without feature-persistent). Only an app that sets `trusted` (as
+// Linux's blkfront trusts its backend by default) has reads from a backend
+// without persistent grants go zero-copy into its own pages, granted writable
+// whole: the cost measured in bench/README.md. A request unanswered after
 // `timeoutNs` fails with EIO and the device is reset.
 import { Block, BlockInfo, BlockRequest } from "../../runtime/devices";
 import { evtchnSend } from "../../runtime/core/events";
@@ -112,6 +115,8 @@ export class Blkfront extends Block {
   flushCache: bool = false;
   /** The backend refused a flush and a barrier: flush() fails, since nothing makes writes durable. */
   flushRefused: bool = false;
+  /** Reads from a non-persistent backend go zero-copy into the caller's pages, which it may then write whole and for ever. */
+  trusted: bool = false;
   /** A request unanswered for this long fails with EIO and resets the device (settable; 0: never). */
   timeoutNs: u64 = DEFAULT_TIMEOUT_NS;
   /** The device's number: its xenbus id (51712 for xvda). */
@@ -414,9 +419,9 @@ export class Blkfront extends Block {
     let nsegs: u32 = 0;
     for (let p = at; p < end; nsegs++) p = (p & ~(PAGE_SIZE - 1)) + PAGE_SIZE;
     const write = r.op == BlockRequest.WRITE;
-    // Through the pool: every request to a persistent backend, and every read (the bounce buffer,
-    // so that a backend never writes the caller's pages); else zero-copy, the caller's pages read-only.
-    const pool = this.persistent || !write ? this.pool! : null;
+    // Through the pool: every request to a persistent backend, and every read unless `trusted` (the
+    // bounce buffer, so that a backend never writes the caller's pages); else zero-copy, writes read-only.
+    const pool = this.persistent || (!write && !this.trusted) ? this.pool! : null;
     if (pool) {
       if (pool.available() < <i32>nsegs) return this.inFlight ? 1 : -XEN_ENOSPC;
     } else if (grantsFree() < nsegs) {
@@ -445,7 +450,7 @@ export class Blkfront extends Block {
         if (write) memory.copy(page, at, len);
         gref = unchecked(pool.grefs[slotIndex]);
       } else {
-        gref = grantPage(domid, at & ~(PAGE_SIZE - 1), true);
+        gref = grantPage(domid, at & ~(PAGE_SIZE - 1), write);
       }
       unchecked((s.grefs[i] = gref));
       unchecked((s.pooled[i] = slotIndex));
