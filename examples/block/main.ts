@@ -1,7 +1,7 @@
 // A disk: reports its geometry, writes a pattern, reads it back, flushes, and
 // prints the SHA-256 of the whole disk (read in batches). Exits 0 when all is well.
 import { allocPages, BlockRequest, monotonicNs, NS_PER_SEC, println } from "morgana/runtime";
-import { connectBlkfront } from "morgana/drivers/blkfront";
+import { connectBlkfront } from "morgana/drivers";
 import { Sha256 } from "./sha256";
 
 const PATTERN_BYTES: u64 = 256 * 1024;
