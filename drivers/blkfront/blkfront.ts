@@ -176,9 +176,11 @@ export class Blkfront extends Block {
   // --- xenbus ---
 
   setup(dev: XenbusDevice): i32 {
-    const maxOrder = dev.readBackendNumber("max-ring-page-order", 0);
-    this.ringPageOrder = maxOrder < 0 ? 0 : <u32>min(maxOrder, <i64>MAX_RING_PAGE_ORDER);
-    const indirect = dev.readBackendNumber("feature-max-indirect-segments", 0);
+    const front = this.front;
+    const maxOrder = front.backendNumber("max-ring-page-order", 0);
+    const indirect = front.backendNumber("feature-max-indirect-segments", 0);
+    if (maxOrder < 0 || indirect < 0) return -XEN_EINVAL;
+    this.ringPageOrder = <u32>min(maxOrder, <i64>MAX_RING_PAGE_ORDER);
     this.maxSegments = indirect > <i64>BLKIF_MAX_SEGMENTS_PER_REQUEST
       ? <u32>min(indirect, <i64>MAX_INDIRECT_SEGMENTS) : BLKIF_MAX_SEGMENTS_PER_REQUEST;
     const domid = <u16>dev.backendId;
@@ -222,13 +224,23 @@ export class Blkfront extends Block {
 
   /** The backend is Connected: its geometry and features, every value checked. */
   connected(dev: XenbusDevice): i32 {
+    const front = this.front;
     const r = dev.readBackend("sectors");
     const sectors = r.ok ? parseU64(r.value) : -1;
-    const info = dev.readBackendNumber("info", 0);
-    const sectorSize = dev.readBackendNumber("sector-size", 512);
-    const physical = dev.readBackendNumber("physical-sector-size", sectorSize);
-    if (sectors <= 0 || info < 0 || sectorSize < 512 || !isPowerOfTwo(sectorSize) || sectorSize > <i64>PAGE_SIZE ||
-        physical < sectorSize || !isPowerOfTwo(physical)) {
+    if (sectors <= 0) {
+      front.badValue("sectors", r.ok ? r.value : "", "a disk size in sectors");
+      return -XEN_EINVAL;
+    }
+    const info = front.backendNumber("info", 0);
+    const sectorSize = front.backendNumber("sector-size", 512);
+    const physical = front.backendNumber("physical-sector-size", sectorSize);
+    if (info < 0 || sectorSize < 0 || physical < 0) return -XEN_EINVAL;
+    if (sectorSize < 512 || !isPowerOfTwo(sectorSize) || sectorSize > <i64>PAGE_SIZE) {
+      front.badValue("sector-size", sectorSize.toString(), "a power of two from 512 to 4096");
+      return -XEN_EINVAL;
+    }
+    if (physical < sectorSize || !isPowerOfTwo(physical)) {
+      front.badValue("physical-sector-size", physical.toString(), "a power of two of at least sector-size");
       return -XEN_EINVAL;
     }
     const g = this.geometry;

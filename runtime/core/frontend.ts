@@ -21,6 +21,7 @@ import { panic } from "./panic";
 import { defer, Task } from "./sched";
 import { monotonicNs } from "./time";
 import { XenbusDevice, xenbusDevices, XenbusDriver } from "./xenbus";
+import { parseDecimal } from "./xenstore";
 
 /** Pages (or grant references) a backend may make a device keep, mapped when revoked, over its life; past it the frontend stops reconnecting. */
 export const MAX_LEAKED_PAGES: u32 = 1024;
@@ -93,6 +94,20 @@ export class Frontend<T> extends XenbusDriver {
   refuse(status: i32, why: string): i32 {
     this.reason = why;
     return status;
+  }
+
+  /** A decimal key of the backend: `fallback` if absent; if malformed, -1 with the reason naming the key and value. */
+  backendNumber(key: string, fallback: i64): i64 {
+    const r = this.dev.readBackend(key);
+    if (!r.ok) return fallback;
+    const n = parseDecimal(r.value);
+    if (n < 0) this.badValue(key, r.value, "a decimal number");
+    return n;
+  }
+
+  /** Sets the reason for a value a peer wrote that is not `what` (a one-line quote of it). */
+  badValue(key: string, value: string, what: string): void {
+    this.reason = `the backend's ${key} ${quote(value)} is not ${what}`;
   }
 
   /** The backend broke a ring: nothing flows, and the device is closed and reconnected from the loop. */
@@ -184,6 +199,17 @@ export class Frontend<T> extends XenbusDriver {
       dev.giveUp(-XEN_EIO);
     }
   }
+}
+
+/** A peer's value for a one-line message: printable ASCII, at most 40 characters, in quotes. */
+export function quote(value: string): string {
+  let out = "\"";
+  const n = min(value.length, 40);
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i);
+    out += c >= 0x20 && c < 0x7f && c != 0x22 ? String.fromCharCode(c) : "?";
+  }
+  return out + (value.length > n ? "...\"" : "\"");
 }
 
 /** `id`, or the first device of `type` the toolstack gave this domain; panics with `none` if it gave none. */
