@@ -79,7 +79,7 @@ describe("every feature combination the backend offers", () => {
 });
 
 describe("a hostile backend", () => {
-  const cases: { name: string; faults: BlkbackFaults; check: (console: string) => void; lost: boolean }[] = [
+  const cases: { name: string; faults: BlkbackFaults; check: (console: string) => void; lost: boolean; cmdline?: string }[] = [
     { name: "unknown ids", faults: { badIdEvery: 40 }, lost: true, check: (c) => expect(counter(c, "badIds")).toBe(1) },
     { name: "duplicate responses", faults: { duplicateEvery: 40 }, lost: true, check: (c) => expect(counter(c, "badIds")).toBe(1) },
     { name: "producer overflow", faults: { overflowAfter: 40 }, lost: true, check: (c) => expect(counter(c, "overflows")).toBe(1) },
@@ -87,12 +87,23 @@ describe("a hostile backend", () => {
     { name: "slow notifications", faults: { notifyDelayNs: 5_000_000 }, lost: false, check: (c) => expect(counter(c, "failures")).toBe(0) },
     { name: "dropped notifications", faults: { dropNotifyEvery: 4 }, lost: false, check: (c) => expect(counter(c, "polled")).toBeGreaterThan(0) },
     {
-      // As Linux: a refused flush or barrier is an EOPNOTSUPP error, then the feature is dropped.
+      // As Linux: a refused flush or barrier is an EOPNOTSUPP error, then the feature is dropped; unlike
+      // Linux, every later flush fails too (nothing makes the writes durable), the last one included.
       name: "flushes refused", faults: { refuseFlushes: true }, lost: false,
       check: (c) => {
         expect(counter(c, "errors")).toBe(2);
-        expect(counter(c, "failures")).toBe(2);
+        expect(counter(c, "flushes")).toBeGreaterThan(2);
+        expect(counter(c, "failures")).toBe(counter(c, "flushes"));
         expect(counter(c, "flush")).toBe(0);
+        expect(c).toContain("final flush: -95\n");
+      },
+    },
+    {
+      name: "requests never answered", faults: { neverAnswerEvery: 40 }, lost: false, cmdline: "timeoutms=50",
+      check: (c) => {
+        expect(counter(c, "timeouts")).toBeGreaterThan(1);
+        expect(counter(c, "connections")).toBe(counter(c, "timeouts") + 1);
+        expect(counter(c, "failures")).toBeGreaterThan(0);
       },
     },
     {
@@ -103,10 +114,10 @@ describe("a hostile backend", () => {
       },
     },
   ];
-  for (const { name, faults, check, lost } of cases) {
+  for (const { name, faults, check, lost, cmdline } of cases) {
     it(`${name}: a clear error, the unikernel carries on or stops cleanly, no acknowledged write lost`, async () => {
       const path = makeImage(SIZE, 21);
-      const run = await runDisk({ app: APP, path, faults, cmdline: "seed=21 ops=150" });
+      const run = await runDisk({ app: APP, path, faults, cmdline: `seed=21 ops=150 ${cmdline ?? ""}` });
       expect(run.domain.result).toEqual({ kind: "exit", status: 0 });
       check(run.console);
       expect(counter(run.console, "mismatches")).toBe(0);

@@ -37,7 +37,7 @@ class Host implements BridgePort {
 }
 
 function counters(console: string): Record<string, string> {
-  return Object.fromEntries([...console.matchAll(/(\w+)=(\w+)/g)].map((m) => [m[1], m[2]]));
+  return Object.fromEntries([...console.matchAll(/(\w+)=(-?\w+)/g)].map((m) => [m[1], m[2]]));
 }
 
 /** Boots nf-probe, warms up ARP, then runs `plan` one fault every 400 ms: a ping hit by it, then one that must pass. */
@@ -99,6 +99,18 @@ describe("netfront against a misbehaving netback", () => {
     attachNetwork(sim, xs, d, { features: { rxCopy: false } });
     await sim.run({ timeoutMs: 30_000 });
     expect(d.console).toBe("morgana: panic: netfront: vif 0: the backend does not offer feature-rx-copy\nmorgana: exit 255\n");
+  });
+
+  it("a backend that keeps the rx grants mapped across resets: the pages it holds are bounded, counted, and reported", async () => {
+    // 40 resets would hold 10,000 pages (40 MiB) of the guest's 16 MiB if each were reconnected to.
+    const plan: Misbehaviour[] = Array.from({ length: 40 }, () => "rx-overflow");
+    const { d, c } = await probe(plan, 20, (_, nb) => nb.misbehave("hold-rx-grants", 40));
+    expect(d.result).toEqual({ kind: "exit", status: 0 });
+    const leaked = Number(c.leakedPages);
+    expect(leaked).toBeGreaterThan(1024);
+    expect(leaked).toBeLessThanOrEqual(1024 + 256);
+    expect(c).toMatchObject({ ringOverflow: String(Number(c.connections)), status: "-5", outside: "0" });
+    expect(d.console).toContain(`netfront: the backend kept ${leaked} pages mapped after they were revoked: not reconnecting\n`);
   });
 
   for (const kind of ["rx-overflow", "tx-overflow"] as const) {

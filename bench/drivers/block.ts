@@ -31,15 +31,22 @@ export interface BlockRun {
 /** Compiled once: every run's domains share the module and V8's optimised code for it. */
 let wasm: Promise<WebAssembly.Module> | undefined;
 
+/** A backend without persistent grants, and whether the guest trusts it (bench/drivers/bounce.ts). */
+export interface BlockVariant {
+  persistent?: boolean;
+  trusted?: boolean;
+}
+
 /** One run of every workload with `ops` requests each; `profiled` samples where the time goes (slower). */
-export async function blockRun(ops: number, outDir: string, profiled = false): Promise<BlockRun> {
+export async function blockRun(ops: number, outDir: string, profiled = false, variant: BlockVariant = {}): Promise<BlockRun> {
   wasm ??= buildApp(join(REPO, "bench/drivers/blk"), join(outDir, "blk-bench.wasm")).then(compileGuest);
   const dir = mkdtempSync(join(SHM, "morgana-bench-"));
   try {
     const sim = new Simulator({ seed: 1 });
     const xs = plugXenstore(sim);
-    const domain = sim.createDomain({ name: "blk-bench", wasm: await wasm, cmdline: `ops=${ops}`, memoryMiB: 64 });
-    const backend = attachDisk(sim, xs, domain, { path: join(dir, "disk.img"), sizeBytes: IMAGE_BYTES, latencyNs: [0, 0] });
+    const domain = sim.createDomain({ name: "blk-bench", wasm: await wasm, cmdline: `ops=${ops} trusted=${variant.trusted ? 1 : 0}`, memoryMiB: 64 });
+    const features = { persistent: variant.persistent ?? true };
+    const backend = attachDisk(sim, xs, domain, { path: join(dir, "disk.img"), sizeBytes: IMAGE_BYTES, latencyNs: [0, 0], features });
     const { spans, lines } = watchSpans([domain]);
     const run = () => sim.run({ timeoutMs: 600_000 });
     const summary = profiled ? (await profile(run)).summary : (await run(), undefined);

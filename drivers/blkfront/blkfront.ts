@@ -7,13 +7,24 @@
 // that is out of range or not in flight, or an operation that does not match,
 // or a producer index past what was asked, breaks the device (a counted error,
 // every request then fails with EIO) and never touches another request's data.
+// A backend may write only the bytes of a request's buffer, and only while the
+// request is in flight: data read comes in through driver-owned pages (the
+// persistent pool, used as a bounce buffer when the backend has no persistent
+// grants, as Linux's blkfront does for an untrusted backend) and is copied out
+// on a good response; writes go zero-copy from the caller's pages granted
+// read-only (without feature-persistent). Only an app that sets `trusted` (as
+// Linux's blkfront trusts its backend by default) has reads from a backend
+// without persistent grants go zero-copy into its own pages, granted writable
+// whole: the cost measured in bench/README.md. A request unanswered after
+// `timeoutNs` fails with EIO and the device is reset.
 import { Block, BlockInfo, BlockRequest } from "../../runtime/devices";
-import { bindHandler, evtchnAllocUnbound, evtchnClose, evtchnSend, EventHandler } from "../../runtime/core/events";
+import { evtchnSend } from "../../runtime/core/events";
+import { Frontend } from "../../runtime/core/frontend";
 import { endAccess, GRANT_INVALID_REF, grantPage, grantsFree } from "../../runtime/core/grants";
-import { allocPage, allocPages, freePage, PAGE_SIZE } from "../../runtime/core/pages";
-import { schedule } from "../../runtime/core/sched";
-import { monotonicNs } from "../../runtime/core/time";
-import { XenbusDevice, XenbusDriver } from "../../runtime/core/xenbus";
+import { allocPage, PAGE_SIZE } from "../../runtime/core/pages";
+import { armTimer, cancelTimer, schedule, Timer } from "../../runtime/core/sched";
+import { monotonicNs, NS_PER_SEC } from "../../runtime/core/time";
+import { XenbusDevice } from "../../runtime/core/xenbus";
 import { parseDecimal } from "../../runtime/core/xenstore";
 import { FrontRing } from "../../runtime/ring/front";
 import { ringBytes } from "../../runtime/ring/sring";
@@ -38,6 +49,8 @@ export const QUEUE_LENGTH: i32 = 1024;
 const MAX_PERSISTENT_PAGES: i32 = 1024;
 /** A blocked caller looks at the ring this often, so a lost notification costs a delay, not a hang. */
 const POLL_NS: u64 = 10_000_000;
+/** How long a request may stay unanswered by default (Blkfront.timeoutNs). */
+export const DEFAULT_TIMEOUT_NS: u64 = 30 * NS_PER_SEC;
 const SECTOR: u32 = 512;
 
 /** What went wrong with the backend, counted. */
@@ -54,38 +67,23 @@ export class BlkfrontStats {
   errors: u32 = 0;
   /** Responses found by polling rather than by a notification. */
   polled: u32 = 0;
-  /** Grants the backend still held when they were revoked (their pages are kept out of use). */
+  /** Grants of callers' pages (read-only) the backend still held when they were revoked. */
   leakedGrants: u32 = 0;
+  /** Requests the backend left unanswered past timeoutNs (each reset the device). */
+  timeouts: u32 = 0;
   /** Requests failed because the backend disconnected or broke the protocol. */
   aborted: u32 = 0;
   requests: u64 = 0;
   indirectRequests: u64 = 0;
 }
 
-class BlkfrontEvent extends EventHandler {
-  constructor(private front: Blkfront) {
+/** Looks for requests in flight past their deadline. */
+class Deadlines extends Timer {
+  constructor(private blk: Blkfront) {
     super();
   }
-  onEvent(port: u32): void {
-    this.front.processResponses();
-  }
-}
-
-class BlkfrontXenbus extends XenbusDriver {
-  constructor(private front: Blkfront) {
-    super();
-  }
-  setup(dev: XenbusDevice): i32 {
-    return this.front.setup(dev);
-  }
-  publish(dev: XenbusDevice, tx: u32): i32 {
-    return this.front.publish(dev, tx);
-  }
-  connected(dev: XenbusDevice): i32 {
-    return this.front.connected(dev);
-  }
-  teardown(dev: XenbusDevice): void {
-    this.front.teardown();
+  fire(now: u64): void {
+    this.blk.checkDeadlines(now);
   }
 }
 
@@ -106,7 +104,7 @@ function isPowerOfTwo(n: i64): bool {
 }
 
 export class Blkfront extends Block {
-  readonly dev!: XenbusDevice;
+  readonly front!: Frontend<Blkfront>;
   readonly stats: BlkfrontStats = new BlkfrontStats();
   private readonly geometry: BlockInfo = new BlockInfo();
   /** Negotiated with the backend. */
@@ -115,10 +113,15 @@ export class Blkfront extends Block {
   persistent: bool = false;
   barrier: bool = false;
   flushCache: bool = false;
-  private readonly handle: u16;
+  /** The backend refused a flush and a barrier: flush() fails, since nothing makes writes durable. */
+  flushRefused: bool = false;
+  /** Reads from a non-persistent backend go zero-copy into the caller's pages, which it may then write whole and for ever. */
+  trusted: bool = false;
+  /** A request unanswered for this long fails with EIO and resets the device (settable; 0: never). */
+  timeoutNs: u64 = DEFAULT_TIMEOUT_NS;
+  /** The device's number: its xenbus id (51712 for xvda). */
+  readonly handle: u16;
   private readonly ring: FrontRing = new FrontRing(blkif_sring.LENGTH_ring);
-  private readonly ringGrefs: StaticArray<u32> = new StaticArray<u32>(1 << MAX_RING_PAGE_ORDER);
-  private ringPages: usize = 0;
   private port: i64 = -1;
   private shadows: StaticArray<Shadow> = new StaticArray<Shadow>(0);
   private freeShadow: i32 = -1;
@@ -129,35 +132,41 @@ export class Blkfront extends Block {
   private qLen: i32 = 0;
   /** Bytes of the queue's head request already sent. */
   private headDone: u32 = 0;
-  private up: bool = false;
-  private broken: bool = false;
   private readonly sync: BlockRequest = new BlockRequest();
-  private readonly event!: BlkfrontEvent;
+  private readonly deadlines!: Deadlines;
   private readonly response: usize = memory.data(<i32>blkif_response.SIZE, 8);
 
   /** The vbd device/vbd/<id> (its xenbus id, e.g. "51712" for xvda). */
   constructor(id: string) {
     super();
-    this.dev = new XenbusDevice("vbd", id, new BlkfrontXenbus(this));
+    this.front = new Frontend<Blkfront>("vbd", id, this);
     const n = parseDecimal(id);
     this.handle = n < 0 ? 0 : <u16>n;
-    this.event = new BlkfrontEvent(this);
+    this.deadlines = new Deadlines(this);
   }
 
-  /** Opens the device and waits for the backend until `deadline`: 0, or a negative status. */
+  get dev(): XenbusDevice {
+    return this.front.dev;
+  }
+
+  /** Why connecting failed or the device gave up. */
+  get reason(): string {
+    return this.front.reason;
+  }
+
+  /** Opens the device and waits for the backend until `deadline`: 0, or a negative status with `reason`. */
   connect(deadline: u64): i32 {
-    const rc = this.dev.open();
-    return rc ? rc : this.dev.waitConnected(deadline);
+    return this.front.connect(deadline);
   }
 
   /** Closes the device cleanly (Closing, then Closed once the backend followed). */
   close(deadline: u64): i32 {
     this.drain();
-    return this.dev.close(deadline);
+    return this.front.close(deadline);
   }
 
   isConnected(): bool {
-    return this.up && !this.broken;
+    return this.front.up && !this.front.broken;
   }
 
   info(): BlockInfo {
@@ -167,20 +176,17 @@ export class Blkfront extends Block {
   // --- xenbus ---
 
   setup(dev: XenbusDevice): i32 {
-    const maxOrder = dev.readBackendNumber("max-ring-page-order", 0);
-    this.ringPageOrder = maxOrder < 0 ? 0 : <u32>min(maxOrder, <i64>MAX_RING_PAGE_ORDER);
-    const indirect = dev.readBackendNumber("feature-max-indirect-segments", 0);
+    const front = this.front;
+    const maxOrder = front.backendNumber("max-ring-page-order", 0);
+    const indirect = front.backendNumber("feature-max-indirect-segments", 0);
+    if (maxOrder < 0 || indirect < 0) return -XEN_EINVAL;
+    this.ringPageOrder = <u32>min(maxOrder, <i64>MAX_RING_PAGE_ORDER);
     this.maxSegments = indirect > <i64>BLKIF_MAX_SEGMENTS_PER_REQUEST
       ? <u32>min(indirect, <i64>MAX_INDIRECT_SEGMENTS) : BLKIF_MAX_SEGMENTS_PER_REQUEST;
     const domid = <u16>dev.backendId;
-    const nrPages: u32 = 1 << this.ringPageOrder;
-    this.ringPages = allocPages(nrPages);
-    for (let i: u32 = 0; i < nrPages; i++) {
-      const ref = grantPage(domid, this.ringPages + <usize>i * PAGE_SIZE, false);
-      if (ref == GRANT_INVALID_REF) return -XEN_ENOSPC;
-      unchecked((this.ringGrefs[i] = ref));
-    }
-    this.ring.xenFrontRingInit(this.ringPages, ringBytes(this.ringPageOrder));
+    const ringPages = this.front.grantRing(<u32>1 << this.ringPageOrder);
+    if (!ringPages) return -XEN_ENOSPC;
+    this.ring.xenFrontRingInit(ringPages, ringBytes(this.ringPageOrder));
     const n = this.ring.ringSize();
     this.shadows = new StaticArray<Shadow>(n);
     for (let i: i32 = <i32>n - 1; i >= 0; i--) {
@@ -196,20 +202,18 @@ export class Blkfront extends Block {
     }
     this.freeShadow = 0;
     this.inFlight = 0;
-    this.port = evtchnAllocUnbound(domid);
-    if (this.port < 0) return <i32>this.port;
-    bindHandler(<u32>this.port, this.event);
-    return 0;
+    this.port = this.front.openPort();
+    return this.port < 0 ? <i32>this.port : 0;
   }
 
   publish(dev: XenbusDevice, tx: u32): i32 {
     let rc: i32 = 0;
     if (this.ringPageOrder == 0) {
-      rc = dev.writeFront("ring-ref", unchecked(this.ringGrefs[0]).toString(), tx);
+      rc = dev.writeFront("ring-ref", this.front.ringRef(0).toString(), tx);
     } else {
       rc = dev.writeFront("ring-page-order", this.ringPageOrder.toString(), tx);
       for (let i: u32 = 0; !rc && i < (<u32>1 << this.ringPageOrder); i++) {
-        rc = dev.writeFront(`ring-ref${i}`, unchecked(this.ringGrefs[i]).toString(), tx);
+        rc = dev.writeFront(`ring-ref${i}`, this.front.ringRef(<i32>i).toString(), tx);
       }
     }
     if (!rc) rc = dev.writeFront("event-channel", this.port.toString(), tx);
@@ -220,13 +224,23 @@ export class Blkfront extends Block {
 
   /** The backend is Connected: its geometry and features, every value checked. */
   connected(dev: XenbusDevice): i32 {
+    const front = this.front;
     const r = dev.readBackend("sectors");
     const sectors = r.ok ? parseU64(r.value) : -1;
-    const info = dev.readBackendNumber("info", 0);
-    const sectorSize = dev.readBackendNumber("sector-size", 512);
-    const physical = dev.readBackendNumber("physical-sector-size", sectorSize);
-    if (sectors <= 0 || info < 0 || sectorSize < 512 || !isPowerOfTwo(sectorSize) || sectorSize > <i64>PAGE_SIZE ||
-        physical < sectorSize || !isPowerOfTwo(physical)) {
+    if (sectors <= 0) {
+      front.badValue("sectors", r.ok ? r.value : "", "a disk size in sectors");
+      return -XEN_EINVAL;
+    }
+    const info = front.backendNumber("info", 0);
+    const sectorSize = front.backendNumber("sector-size", 512);
+    const physical = front.backendNumber("physical-sector-size", sectorSize);
+    if (info < 0 || sectorSize < 0 || physical < 0) return -XEN_EINVAL;
+    if (sectorSize < 512 || !isPowerOfTwo(sectorSize) || sectorSize > <i64>PAGE_SIZE) {
+      front.badValue("sector-size", sectorSize.toString(), "a power of two from 512 to 4096");
+      return -XEN_EINVAL;
+    }
+    if (physical < sectorSize || !isPowerOfTwo(physical)) {
+      front.badValue("physical-sector-size", physical.toString(), "a power of two of at least sector-size");
       return -XEN_EINVAL;
     }
     const g = this.geometry;
@@ -238,6 +252,7 @@ export class Blkfront extends Block {
     this.flushCache = dev.readBackendNumber("feature-flush-cache", 0) == 1;
     this.barrier = dev.readBackendNumber("feature-barrier", 0) == 1;
     g.flush = this.flushCache || this.barrier;
+    this.flushRefused = false;
     g.discard = dev.readBackendNumber("feature-discard", 0) == 1 && !g.readOnly;
     const granularity = dev.readBackendNumber("discard-granularity", 0);
     const alignment = dev.readBackendNumber("discard-alignment", 0);
@@ -245,50 +260,56 @@ export class Blkfront extends Block {
     g.discardAlignment = alignment < 0 ? 0 : <u32>alignment;
     g.discardSecure = g.discard && dev.readBackendNumber("discard-secure", 0) == 1;
     this.persistent = dev.readBackendNumber("feature-persistent", 0) == 1;
-    if (this.persistent) this.pool = new GrantPool(min(MAX_PERSISTENT_PAGES, <i32>(this.ring.ringSize() * this.maxSegments)), <u16>dev.backendId);
-    this.broken = false;
-    this.up = true;
+    // Persistent grants, or the bounce buffers of reads from a backend without them.
+    this.pool = new GrantPool(min(MAX_PERSISTENT_PAGES, <i32>(this.ring.ringSize() * this.maxSegments)), <u16>dev.backendId);
+    if (this.timeoutNs) armTimer(this.deadlines, monotonicNs() + this.checkPeriod());
     return 0;
   }
 
-  /** The connection ends: every request still out fails with EIO, every grant is revoked. */
+  /** The connection ends: every request still out fails with EIO, every page granted is revoked. */
   teardown(): void {
-    this.up = false;
+    cancelTimer(this.deadlines);
     this.failAll(-XEN_EIO);
-    if (this.port >= 0) evtchnClose(<u32>this.port);
     this.port = -1;
     const shadows = this.shadows;
     for (let i = 0; i < shadows.length; i++) {
       const s = unchecked(shadows[i]);
-      if (s.indirectPage) this.revoke(s.indirectGref, s.indirectPage);
+      if (s.indirectPage) this.front.revoke(s.indirectGref, s.indirectPage);
     }
     this.shadows = new StaticArray<Shadow>(0);
     this.freeShadow = -1;
     const pool = this.pool;
     if (pool) {
-      pool.release();
-      this.stats.leakedGrants += pool.leaked;
+      for (let i = 0; i < pool.count; i++) this.front.revoke(unchecked(pool.grefs[i]), unchecked(pool.pages[i]));
       this.pool = null;
-    }
-    if (this.ringPages) {
-      for (let i: u32 = 0; i < (<u32>1 << this.ringPageOrder); i++) {
-        this.revoke(unchecked(this.ringGrefs[i]), this.ringPages + <usize>i * PAGE_SIZE);
-      }
-      this.ringPages = 0;
     }
   }
 
-  /** Ends a grant and frees its page, or keeps the page out of use if the backend still holds it. */
-  private revoke(ref: u32, page: usize): void {
-    if (endAccess(ref)) freePage(page);
-    else this.stats.leakedGrants++;
+  private checkPeriod(): u64 {
+    return max<u64>(this.timeoutNs / 4, 1_000_000);
+  }
+
+  /** A request in flight past its deadline: it and every other fail with EIO, and the device is reset. */
+  checkDeadlines(now: u64): void {
+    if (!this.front.up || this.front.broken || !this.timeoutNs) return;
+    const shadows = this.shadows;
+    for (let i = 0; i < shadows.length; i++) {
+      const s = unchecked(shadows[i]);
+      if (s.inUse && now - s.started >= this.timeoutNs) {
+        this.stats.timeouts++;
+        this.front.reset();
+        this.failAll(-XEN_EIO);
+        return;
+      }
+    }
+    armTimer(this.deadlines, now + this.checkPeriod());
   }
 
   // --- requests ---
 
   /** Checks a request against the disk: 0, or the negative errno it fails with. */
   private check(r: BlockRequest): i32 {
-    if (!this.up || this.broken) return -XEN_EIO;
+    if (!this.isConnected()) return -XEN_EIO;
     const g = this.geometry;
     const op = r.op;
     if (op == BlockRequest.FLUSH) return 0;
@@ -313,6 +334,8 @@ export class Blkfront extends Block {
     const rc = this.check(r);
     if (rc) return rc;
     if (r.op == BlockRequest.FLUSH && !this.flushCache && !this.barrier) {
+      // A backend that refused both cannot make writes durable: never say it did.
+      if (this.flushRefused) return -XEN_EOPNOTSUPP;
       // Nothing to flush: the backend writes through.
       this.finish(r);
       return 0;
@@ -326,13 +349,14 @@ export class Blkfront extends Block {
 
   /** Sends queued requests while the ring, shadows and grants allow; notifies the backend once. */
   private issue(): void {
-    if (!this.up || this.broken) return;
+    if (!this.isConnected()) return;
     let sent = false;
+    const now = monotonicNs();
     while (this.qLen > 0 && !this.ring.fullRing() && this.freeShadow >= 0) {
       const r = unchecked(this.queue[this.qHead])!;
       // A flush covers the writes completed before it: it waits for every request ahead of it.
       if (r.op == BlockRequest.FLUSH && this.inFlight > 0) break;
-      const rc = this.sendPart(r);
+      const rc = this.sendPart(r, now);
       if (rc > 0) break; // short of grants: wait for completions
       if (rc < 0) {
         // It can never be sent (nothing in flight frees what it needs).
@@ -354,7 +378,7 @@ export class Blkfront extends Block {
   }
 
   /** A free shadow for a part of `r`; `direction` is BLKIF_OP_READ only when data comes back. */
-  private takeShadow(r: BlockRequest, operation: u8, direction: u8): Shadow {
+  private takeShadow(r: BlockRequest, operation: u8, direction: u8, now: u64): Shadow {
     const s = unchecked(this.shadows[this.freeShadow]);
     this.freeShadow = s.nextFree;
     s.inUse = true;
@@ -362,6 +386,7 @@ export class Blkfront extends Block {
     s.operation = operation;
     s.direction = direction;
     s.nsegs = 0;
+    s.started = now;
     r.pending++;
     this.inFlight++;
     this.stats.requests++;
@@ -372,11 +397,11 @@ export class Blkfront extends Block {
    * Puts the next part of the queue's head request on the ring (not pushed).
    * 0 when sent, 1 when it must wait for grants, a negative errno if it never can.
    */
-  private sendPart(r: BlockRequest): i32 {
+  private sendPart(r: BlockRequest, now: u64): i32 {
     const slot = this.ring.getRequest(this.ring.reqProdPvt);
     if (r.op == BlockRequest.FLUSH) {
       const op = <u8>(this.flushCache ? BLKIF_OP_FLUSH_DISKCACHE : BLKIF_OP_WRITE_BARRIER);
-      const s = this.takeShadow(r, op, <u8>BLKIF_OP_WRITE);
+      const s = this.takeShadow(r, op, <u8>BLKIF_OP_WRITE, now);
       blkif_request.set_operation(slot, op);
       blkif_request.set_nr_segments(slot, 0);
       blkif_request.set_handle(slot, this.handle);
@@ -386,7 +411,7 @@ export class Blkfront extends Block {
       return 0;
     }
     if (r.op == BlockRequest.DISCARD || r.op == BlockRequest.SECURE_DISCARD) {
-      const s = this.takeShadow(r, <u8>BLKIF_OP_DISCARD, <u8>BLKIF_OP_WRITE);
+      const s = this.takeShadow(r, <u8>BLKIF_OP_DISCARD, <u8>BLKIF_OP_WRITE, now);
       blkif_request_discard.set_operation(slot, <u8>BLKIF_OP_DISCARD);
       blkif_request_discard.set_flag(slot, r.op == BlockRequest.SECURE_DISCARD ? <u8>BLKIF_DISCARD_SECURE : 0);
       blkif_request_discard.set_handle(slot, this.handle);
@@ -405,16 +430,18 @@ export class Blkfront extends Block {
     if (reach < end) end = at + (reach - at) / this.geometry.sectorSize * this.geometry.sectorSize;
     let nsegs: u32 = 0;
     for (let p = at; p < end; nsegs++) p = (p & ~(PAGE_SIZE - 1)) + PAGE_SIZE;
-    const pool = this.pool;
+    const write = r.op == BlockRequest.WRITE;
+    // Through the pool: every request to a persistent backend, and every read unless `trusted` (the
+    // bounce buffer, so that a backend never writes the caller's pages); else zero-copy, writes read-only.
+    const pool = this.persistent || (!write && !this.trusted) ? this.pool! : null;
     if (pool) {
       if (pool.available() < <i32>nsegs) return this.inFlight ? 1 : -XEN_ENOSPC;
     } else if (grantsFree() < nsegs) {
       return this.inFlight ? 1 : -XEN_ENOSPC;
     }
-    const write = r.op == BlockRequest.WRITE;
     const direction = <u8>(write ? BLKIF_OP_WRITE : BLKIF_OP_READ);
     const indirect = nsegs > BLKIF_MAX_SEGMENTS_PER_REQUEST;
-    const s = this.takeShadow(r, indirect ? <u8>BLKIF_OP_INDIRECT : direction, direction);
+    const s = this.takeShadow(r, indirect ? <u8>BLKIF_OP_INDIRECT : direction, direction, now);
     const domid = <u16>this.dev.backendId;
     const sector = r.sector + <u64>(this.headDone / SECTOR);
     for (let i: u32 = 0; i < nsegs; i++) {
@@ -482,7 +509,9 @@ export class Blkfront extends Block {
         if (readOk) memory.copy(addr, unchecked(pool.pages[slot]) + (addr & (PAGE_SIZE - 1)), unchecked(s.lens[i]));
         pool.give(slot);
       } else if (slot < 0 && !endAccess(unchecked(s.grefs[i]))) {
+        // The caller's page stays readable to the backend, and the reference is lost: both counted.
         this.stats.leakedGrants++;
+        this.front.leaked(1);
       }
     }
     s.nsegs = 0;
@@ -493,10 +522,14 @@ export class Blkfront extends Block {
     this.inFlight--;
   }
 
+  onEvent(port: u32): void {
+    this.processResponses();
+  }
+
   /** Consumes every response; called on the event, and by blocked callers in case a notification was lost. */
   processResponses(): u32 {
     let handled: u32 = 0;
-    if (!this.up || this.broken) return 0;
+    if (!this.isConnected()) return 0;
     const ring = this.ring;
     do {
       const ready = ring.checkResponses();
@@ -540,6 +573,7 @@ export class Blkfront extends Block {
       if (s.operation == BLKIF_OP_WRITE_BARRIER) this.barrier = false;
       if (s.operation == BLKIF_OP_DISCARD) this.geometry.discard = false;
       this.geometry.flush = this.flushCache || this.barrier;
+      if (!this.geometry.flush && s.operation != BLKIF_OP_DISCARD) this.flushRefused = true;
     } else if (status != <i32>BLKIF_RSP_OKAY) {
       if (status != BLKIF_RSP_ERROR) this.stats.badStatuses++;
       rc = -XEN_EIO;
@@ -563,7 +597,7 @@ export class Blkfront extends Block {
 
   /** The backend broke the protocol: every request fails, and so does every later one. */
   private breakDevice(): void {
-    this.broken = true;
+    this.front.broken = true;
     this.failAll(-XEN_EIO);
   }
 
@@ -604,7 +638,7 @@ export class Blkfront extends Block {
     while (this.inFlight > 0 || this.qLen > 0) {
       schedule(monotonicNs() + POLL_NS);
       this.stats.polled += this.processResponses();
-      if (!this.up || this.broken) break;
+      if (!this.isConnected()) break;
     }
   }
 

@@ -1,9 +1,10 @@
-// Persistent grants (feature-persistent): a pool of pages granted to the
-// backend once and reused for every request, data copied through them, so the
-// backend can keep them mapped. Pages are added on demand up to a cap and all
-// revoked at teardown.
+// Driver-owned pages granted to the backend once and reused for every request,
+// data copied through them: persistent grants (feature-persistent: the backend
+// keeps them mapped), and the bounce buffers of reads from a backend without
+// them. Pages are added on demand up to a cap; Blkfront revokes them all at
+// teardown.
 import { allocPage, freePage } from "../../runtime/core/pages";
-import { endAccess, GRANT_INVALID_REF, grantPage } from "../../runtime/core/grants";
+import { GRANT_INVALID_REF, grantPage } from "../../runtime/core/grants";
 
 export class GrantPool {
   readonly pages: StaticArray<usize>;
@@ -12,9 +13,6 @@ export class GrantPool {
   private nfree: i32 = 0;
   /** Pages granted so far. */
   count: i32 = 0;
-  /** Pages whose grant the backend still held at teardown (kept, never reused). */
-  leaked: u32 = 0;
-
   constructor(readonly cap: i32, readonly domid: u16) {
     this.pages = new StaticArray<usize>(cap);
     this.grefs = new StaticArray<u32>(cap);
@@ -44,15 +42,5 @@ export class GrantPool {
 
   give(i: i32): void {
     unchecked((this.free[this.nfree++] = i));
-  }
-
-  /** Revokes every grant; a page the backend still maps is leaked rather than reused. */
-  release(): void {
-    for (let i = 0; i < this.count; i++) {
-      if (endAccess(unchecked(this.grefs[i]))) freePage(unchecked(this.pages[i]));
-      else this.leaked++;
-    }
-    this.count = 0;
-    this.nfree = 0;
   }
 }

@@ -11,13 +11,15 @@ export class Shadow {
   direction: u8 = 0;
   nsegs: u32 = 0;
   inUse: bool = false;
+  /** When it was put on the ring (monotonic ns): its deadline is this plus Blkfront.timeoutNs. */
+  started: u64 = 0;
   /** Its place in the table: the id of the request on the ring. */
   readonly index: i32;
   /** Next free shadow, or -1. */
   nextFree: i32 = -1;
   /** Per segment: the grant reference the backend uses. */
   readonly grefs: StaticArray<u32>;
-  /** Per segment: index in the persistent pool, or -1 when the caller's page was granted. */
+  /** Per segment: index in the pool (persistent or bounce page), or -1 when the caller's page was granted read-only. */
   readonly pooled: StaticArray<i32>;
   /** Per segment: the caller's bytes (copied back from the pool page after a read). */
   readonly addrs: StaticArray<usize>;

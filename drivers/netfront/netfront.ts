@@ -5,19 +5,23 @@
 // extra-info slots included). Transmit copies each frame into pages granted
 // read-only, one per tx id, a frame spanning as many slots as it needs. Every
 // response field is checked before use and a bad one is counted, never trusted.
+// The xenbus plumbing (ports, ring grants, the leak rule, reset) is
+// runtime/core/frontend.ts's: a page the backend still maps at teardown is left
+// to it, and a backend that keeps doing so is no longer reconnected to.
 import { FrameListener, Network, NetworkStats } from "../../runtime/devices";
-import { bindHandler, EventHandler, evtchnAllocUnbound, evtchnClose, evtchnSend } from "../../runtime/core/events";
-import { endAccess, GRANT_INVALID_REF, grantPage } from "../../runtime/core/grants";
+import { evtchnSend } from "../../runtime/core/events";
+import { Frontend } from "../../runtime/core/frontend";
+import { GRANT_INVALID_REF, grantPage } from "../../runtime/core/grants";
 import { allocPage, allocPages, PAGE_SIZE } from "../../runtime/core/pages";
-import { armTimer, cancelTimer, defer, Task, Timer } from "../../runtime/core/sched";
+import { armTimer, cancelTimer, Timer } from "../../runtime/core/sched";
 import { monotonicNs } from "../../runtime/core/time";
-import { XenbusDevice, XenbusDriver } from "../../runtime/core/xenbus";
+import { XenbusDevice } from "../../runtime/core/xenbus";
 import { parseDecimal, xsRead } from "../../runtime/core/xenstore";
 import { FrontRing } from "../../runtime/ring/front";
 import { ringSlot } from "../../runtime/ring/ring";
 import { RING_OVERFLOW, ringSizeOf } from "../../runtime/ring/sring";
 import { XEN_E2BIG, XEN_EAGAIN, XEN_EINVAL, XEN_EIO, XEN_ENOSPC, XEN_ENOSYS } from "../../runtime/xen/errno";
-import { XenbusStateClosing, XenbusStateConnected } from "../../runtime/xen/io/xenbus";
+import { XenbusStateConnected } from "../../runtime/xen/io/xenbus";
 import {
   NETIF_RSP_NULL, NETIF_RSP_OKAY, NETRXF_csum_blank, NETRXF_extra_info, NETRXF_more_data, NETTXF_more_data,
   XEN_NETIF_EXTRA_FLAG_MORE, XEN_NETIF_EXTRA_TYPE_MAX, XEN_NETIF_EXTRA_TYPE_NONE, XEN_NETIF_MAX_TX_SIZE,
@@ -72,15 +76,6 @@ export class NetfrontErrors {
   }
 }
 
-class NetfrontEvent extends EventHandler {
-  constructor(private nf: Netfront) {
-    super();
-  }
-  onEvent(port: u32): void {
-    this.nf.poll(false);
-  }
-}
-
 class Watchdog extends Timer {
   constructor(private nf: Netfront) {
     super();
@@ -90,43 +85,9 @@ class Watchdog extends Timer {
   }
 }
 
-/** Starts the device over after the backend broke a ring: Closing, and xenbus reconnects once the backend follows. */
-class Reset extends Task {
-  constructor(private nf: Netfront) {
-    super();
-  }
-  run(): void {
-    if (this.nf.broken && this.nf.up) this.nf.dev.switchState(XenbusStateClosing);
-  }
-}
-
-class NetfrontDriver extends XenbusDriver {
-  constructor(private nf: Netfront) {
-    super();
-  }
-  setup(dev: XenbusDevice): i32 {
-    return this.nf.setup(dev);
-  }
-  publish(dev: XenbusDevice, tx: u32): i32 {
-    return this.nf.publish(dev, tx);
-  }
-  connected(dev: XenbusDevice): i32 {
-    return this.nf.connected(dev);
-  }
-  teardown(dev: XenbusDevice): void {
-    this.nf.teardown();
-  }
-}
-
 export class Netfront extends Network {
-  dev!: XenbusDevice;
+  readonly front!: Frontend<Netfront>;
   readonly errors: NetfrontErrors = new NetfrontErrors();
-  /** Why connect failed, for its caller's message. */
-  reason: string = "";
-  /** Connected and the rings sane: frames flow. */
-  up: bool = false;
-  /** The backend overflowed a ring: nothing flows until the device has been reset (closed and reconnected). */
-  broken: bool = false;
   /** The backend's feature-sg: frames may span several slots. */
   sg: bool = false;
   split: bool = false;
@@ -134,16 +95,12 @@ export class Netfront extends Network {
   private mtuValue: u32 = ETH_DATA_LEN;
   private counts: NetworkStats = new NetworkStats();
   private listener: FrameListener | null = null;
-  private handler!: NetfrontEvent;
   private timer!: Watchdog;
-  private reset!: Reset;
   private stalled: bool = false;
   private txRing: FrontRing = new FrontRing(netif_tx_sring.LENGTH_ring);
   private rxRing: FrontRing = new FrontRing(netif_rx_sring.LENGTH_ring);
   private txRingPage: usize = 0;
   private rxRingPage: usize = 0;
-  private txRingRef: u32 = GRANT_INVALID_REF;
-  private rxRingRef: u32 = GRANT_INVALID_REF;
   private txPort: i64 = -1;
   private rxPort: i64 = -1;
   /** One page per tx id and per rx slot, with their grants. */
@@ -168,40 +125,46 @@ export class Netfront extends Network {
   /** The frontend of device/vif/<id>; `connect` brings it up. */
   constructor(id: string) {
     super();
-    this.dev = new XenbusDevice("vif", id, new NetfrontDriver(this));
-    this.handler = new NetfrontEvent(this);
+    this.front = new Frontend<Netfront>("vif", id, this);
     this.timer = new Watchdog(this);
-    this.reset = new Reset(this);
     this.reassembly = allocPages(REASSEMBLY_PAGES);
-    this.txRingPage = allocPage();
-    this.rxRingPage = allocPage();
-    for (let i: u32 = 0; i < NET_TX_RING_SIZE; i++) {
-      unchecked((this.txPages[i] = allocPage()));
-      unchecked((this.txRefs[i] = GRANT_INVALID_REF));
-    }
-    for (let i: u32 = 0; i < NET_RX_RING_SIZE; i++) {
-      unchecked((this.rxPages[i] = allocPage()));
-      unchecked((this.rxRefs[i] = GRANT_INVALID_REF));
-    }
+    for (let i: u32 = 0; i < NET_TX_RING_SIZE; i++) unchecked((this.txRefs[i] = GRANT_INVALID_REF));
+    for (let i: u32 = 0; i < NET_RX_RING_SIZE; i++) unchecked((this.rxRefs[i] = GRANT_INVALID_REF));
+  }
+
+  get dev(): XenbusDevice {
+    return this.front.dev;
+  }
+
+  /** Connected and the rings sane: frames flow. */
+  get up(): bool {
+    return this.front.up;
+  }
+
+  /** The backend overflowed a ring: nothing flows until the device has been reset (closed and reconnected). */
+  get broken(): bool {
+    return this.front.broken;
+  }
+
+  /** Why connect failed or the device gave up, for its caller's message. */
+  get reason(): string {
+    return this.front.reason;
   }
 
   /** Reads the MAC, runs the xenbus handshake and waits for it until `deadline`: 0, or a negative status with `reason`. */
   connect(deadline: u64): i32 {
-    const mac = xsRead(`${this.dev.nodename}/mac`);
-    if (!mac.ok) return this.refuse(mac.status, `no ${this.dev.nodename}/mac`);
+    const node = this.front.dev.nodename;
+    const mac = xsRead(`${node}/mac`);
+    if (!mac.ok) return this.front.refuse(mac.status, `no ${node}/mac`);
     const parsed = parseMac(mac.value);
-    if (parsed < 0) return this.refuse(-XEN_EINVAL, `${this.dev.nodename}/mac "${mac.value}" is not a MAC address`);
+    if (parsed < 0) return this.front.refuse(-XEN_EINVAL, `${node}/mac "${mac.value}" is not a MAC address`);
     this.macBytes = <u64>parsed;
-    let rc = this.dev.open();
-    if (rc) return this.refuse(rc, `cannot open ${this.dev.nodename} (status ${rc})`);
-    rc = this.dev.waitConnected(deadline);
-    if (rc) return this.refuse(rc, this.reason.length ? this.reason : `the backend did not connect (status ${rc})`);
-    return 0;
+    return this.front.connect(deadline);
   }
 
-  private refuse(status: i32, why: string): i32 {
-    this.reason = why;
-    return status;
+  /** Closes the device cleanly: 0, or XS_ETIMEDOUT. */
+  close(deadline: u64): i32 {
+    return this.front.close(deadline);
   }
 
   // --- Network ---------------------------------------------------------------------------------
@@ -260,6 +223,10 @@ export class Netfront extends Network {
 
   // --- Events ----------------------------------------------------------------------------------
 
+  onEvent(port: u32): void {
+    this.poll(false);
+  }
+
   /** Takes every response on both rings; `watchdog` when no event announced them. */
   poll(watchdog: bool): void {
     if (!watchdog) this.stalled = false;
@@ -287,8 +254,7 @@ export class Netfront extends Network {
   private overflowed(): void {
     if (this.broken) return;
     this.errors.ringOverflow++;
-    this.broken = true;
-    defer(this.reset); // xenstore I/O waits: not from inside the ring loop
+    this.front.reset();
   }
 
   /** Frees the tx ids the backend is done with. */
@@ -436,48 +402,51 @@ export class Netfront extends Network {
 
   // --- Xenbus ----------------------------------------------------------------------------------
 
+  /** Ports, rings, and a granted page per tx id and rx slot (allocated per connection: teardown revokes them). */
   setup(dev: XenbusDevice): i32 {
     const backend = <u16>dev.backendId;
+    const front = this.front;
     this.split = dev.readBackendNumber("feature-split-event-channels", 0) == 1;
-    this.txPort = evtchnAllocUnbound(backend);
-    if (this.txPort < 0) return this.refuse(<i32>this.txPort, "cannot allocate an event channel");
-    this.rxPort = this.split ? evtchnAllocUnbound(backend) : this.txPort;
-    if (this.rxPort < 0) return this.refuse(<i32>this.rxPort, "cannot allocate an event channel");
+    this.txPort = front.openPort();
+    if (this.txPort < 0) return <i32>this.txPort;
+    this.rxPort = this.split ? front.openPort() : this.txPort;
+    if (this.rxPort < 0) return <i32>this.rxPort;
+    this.txRingPage = front.grantRing(1);
+    this.rxRingPage = front.grantRing(1);
+    if (!this.txRingPage || !this.rxRingPage) return -<i32>XEN_ENOSPC;
     this.txRing.xenFrontRingInit(this.txRingPage, PAGE_SIZE);
     this.rxRing.xenFrontRingInit(this.rxRingPage, PAGE_SIZE);
-    this.txRingRef = grantPage(backend, this.txRingPage, false);
-    this.rxRingRef = grantPage(backend, this.rxRingPage, false);
-    if (this.txRingRef == GRANT_INVALID_REF || this.rxRingRef == GRANT_INVALID_REF) return this.noGrants();
     this.txFreeCount = 0;
     for (let i: u32 = NET_TX_RING_SIZE; i > 0; i--) {
-      const ref = grantPage(backend, unchecked(this.txPages[i - 1]), true);
-      if (ref == GRANT_INVALID_REF) return this.noGrants();
+      const page = allocPage();
+      unchecked((this.txPages[i - 1] = page));
+      const ref = grantPage(backend, page, true);
       unchecked((this.txRefs[i - 1] = ref));
+      if (ref == GRANT_INVALID_REF) return this.noGrants();
       unchecked((this.txInFlight[i - 1] = false));
       unchecked((this.txFree[this.txFreeCount++] = <u16>(i - 1)));
     }
     for (let i: u32 = 0; i < NET_RX_RING_SIZE; i++) {
-      const ref = grantPage(backend, unchecked(this.rxPages[i]), false);
-      if (ref == GRANT_INVALID_REF) return this.noGrants();
+      const page = allocPage();
+      unchecked((this.rxPages[i] = page));
+      const ref = grantPage(backend, page, false);
       unchecked((this.rxRefs[i] = ref));
+      if (ref == GRANT_INVALID_REF) return this.noGrants();
     }
-    this.broken = false;
     this.rxFinish();
     this.refill(); // buffers are there before the backend looks
-    bindHandler(<u32>this.txPort, this.handler);
-    if (this.split) bindHandler(<u32>this.rxPort, this.handler);
     return 0;
   }
 
   private noGrants(): i32 {
-    return this.refuse(-<i32>XEN_ENOSPC, "out of grant references");
+    return this.front.refuse(-<i32>XEN_ENOSPC, "out of grant references");
   }
 
   publish(dev: XenbusDevice, tx: u32): i32 {
     let rc: i32 = 0;
     if (dev.readBackend("multi-queue-max-queues").ok) rc = dev.writeFront("multi-queue-num-queues", "1", tx);
-    if (!rc) rc = dev.writeFront("tx-ring-ref", this.txRingRef.toString(), tx);
-    if (!rc) rc = dev.writeFront("rx-ring-ref", this.rxRingRef.toString(), tx);
+    if (!rc) rc = dev.writeFront("tx-ring-ref", this.front.ringRef(0).toString(), tx);
+    if (!rc) rc = dev.writeFront("rx-ring-ref", this.front.ringRef(1).toString(), tx);
     if (this.split) {
       if (!rc) rc = dev.writeFront("event-channel-tx", this.txPort.toString(), tx);
       if (!rc) rc = dev.writeFront("event-channel-rx", this.rxPort.toString(), tx);
@@ -494,41 +463,35 @@ export class Netfront extends Network {
 
   connected(dev: XenbusDevice): i32 {
     if (dev.readBackendNumber("feature-rx-copy", 0) != 1) {
-      return this.refuse(-<i32>XEN_ENOSYS, "the backend does not offer feature-rx-copy");
+      return this.front.refuse(-<i32>XEN_ENOSYS, "the backend does not offer feature-rx-copy");
     }
     this.sg = dev.readBackendNumber("feature-sg", 0) == 1;
     const mtu = readMtu(dev);
-    if (mtu < 0) return this.refuse(-<i32>XEN_EINVAL, "the mtu in xenstore is not a number from 68 to 65521");
+    if (mtu < 0) return this.front.refuse(-<i32>XEN_EINVAL, "the mtu in xenstore is not a number from 68 to 65521");
     this.mtuValue = this.sg ? <u32>mtu : min(<u32>mtu, ETH_DATA_LEN);
-    this.up = true;
     this.stalled = false;
     evtchnSend(<u32>this.rxPort); // the posted buffers and anything already answered
     armTimer(this.timer, monotonicNs() + WATCHDOG_NS);
     return 0;
   }
 
+  /** Revokes every tx and rx page (the ports and rings are the skeleton's); one the backend still maps is left to it. */
   teardown(): void {
-    this.up = false;
     cancelTimer(this.timer);
-    if (this.txPort >= 0) evtchnClose(<u32>this.txPort);
-    if (this.split && this.rxPort >= 0) evtchnClose(<u32>this.rxPort);
-    this.txPort = -1;
-    this.rxPort = -1;
-    // A page the backend still holds is left to it and replaced.
-    if (this.txRingRef != GRANT_INVALID_REF && !endAccess(this.txRingRef)) this.txRingPage = allocPage();
-    if (this.rxRingRef != GRANT_INVALID_REF && !endAccess(this.rxRingRef)) this.rxRingPage = allocPage();
-    this.txRingRef = GRANT_INVALID_REF;
-    this.rxRingRef = GRANT_INVALID_REF;
     for (let i: u32 = 0; i < NET_TX_RING_SIZE; i++) {
       const ref = unchecked(this.txRefs[i]);
-      if (ref != GRANT_INVALID_REF && !endAccess(ref)) unchecked((this.txPages[i] = allocPage()));
+      if (unchecked(this.txPages[i])) this.front.revoke(ref, unchecked(this.txPages[i]));
+      unchecked((this.txPages[i] = 0));
       unchecked((this.txRefs[i] = GRANT_INVALID_REF));
     }
     for (let i: u32 = 0; i < NET_RX_RING_SIZE; i++) {
       const ref = unchecked(this.rxRefs[i]);
-      if (ref != GRANT_INVALID_REF && !endAccess(ref)) unchecked((this.rxPages[i] = allocPage()));
+      if (unchecked(this.rxPages[i])) this.front.revoke(ref, unchecked(this.rxPages[i]));
+      unchecked((this.rxPages[i] = 0));
       unchecked((this.rxRefs[i] = GRANT_INVALID_REF));
     }
+    this.txPort = -1;
+    this.rxPort = -1;
   }
 
   /** Whether [frame, frame + length) lies inside one of this device's receive buffers (for tests). */

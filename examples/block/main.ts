@@ -1,8 +1,7 @@
 // A disk: reports its geometry, writes a pattern, reads it back, flushes, and
 // prints the SHA-256 of the whole disk (read in batches). Exits 0 when all is well.
 import { allocPages, BlockRequest, monotonicNs, NS_PER_SEC, println } from "morgana/runtime";
-import { xenbusDevices } from "morgana/runtime/core/xenbus";
-import { Blkfront } from "morgana/drivers/blkfront";
+import { connectBlkfront } from "morgana/drivers";
 import { Sha256 } from "./sha256";
 
 const PATTERN_BYTES: u64 = 256 * 1024;
@@ -19,20 +18,10 @@ function patternByte(i: u64): u8 {
 }
 
 export function main(): i32 {
-  const devices = xenbusDevices("vbd");
-  if (devices.length == 0) {
-    println("block: no disk attached");
-    return 1;
-  }
-  const disk = new Blkfront(devices[0]);
-  const rc = disk.connect(monotonicNs() + 30 * NS_PER_SEC);
-  if (rc) {
-    println(`block: device ${devices[0]} did not connect: ${rc}`);
-    return 1;
-  }
+  const disk = connectBlkfront(null, 30 * NS_PER_SEC);
   const g = disk.info();
   const bytes = g.sectors * 512;
-  println(`disk ${devices[0]}: ${g.sectors} sectors, ${kib(bytes)}, sector size ${g.sectorSize}, physical ${g.physicalSectorSize}, ${g.readOnly ? "read-only" : "read-write"}${g.removable ? ", removable" : ""}`);
+  println(`disk ${disk.handle}: ${g.sectors} sectors, ${kib(bytes)}, sector size ${g.sectorSize}, physical ${g.physicalSectorSize}, ${g.readOnly ? "read-only" : "read-write"}${g.removable ? ", removable" : ""}`);
   println(`features: flush ${g.flush ? "yes" : "no"}, discard ${g.discard ? `yes (granularity ${g.discardGranularity})` : "no"}, persistent ${disk.persistent ? "yes" : "no"}, segments ${disk.maxSegments}, ring pages ${1 << disk.ringPageOrder}`);
 
   const buffers = allocPages(<u32>(CHUNK / 4096) * BATCH);

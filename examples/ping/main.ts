@@ -2,7 +2,7 @@
 // service (RFC 862) on port 7. Its address comes from the command line:
 // `ip=10.77.0.2/24 [gw=10.77.0.1]`. It runs until the domain is destroyed.
 import { NS_PER_SEC, println, sleep } from "morgana/runtime";
-import { connectNetfront } from "morgana/drivers/netfront";
+import { connectNetfront } from "morgana/drivers";
 import { formatIpv4, formatMac, NetStack, netConfigFromCmdline } from "morgana/net";
 import { ECHO_PORT, UdpEcho } from "./echo";
 

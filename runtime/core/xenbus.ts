@@ -172,7 +172,7 @@ export class XenbusDevice extends XsWatchHandler {
     }
     if (this.state == XenbusStateClosed) {
       // Linux's backends wait in Closed for their frontend to start over, then go InitWait.
-      if (b != XenbusStateClosed) return false;
+      if (b != XenbusStateClosed || this.status) return false;
       if (this.aborted >= MAX_ABORTED_HANDSHAKES) {
         this.fail(-XEN_EIO);
         return false;
@@ -212,6 +212,11 @@ export class XenbusDevice extends XsWatchHandler {
     if (this.ready) this.driver.teardown(this);
     this.ready = false;
     this.up = false;
+  }
+
+  /** The driver gives up on its backend (it made the guest keep too much): the device fails with `status` and never reconnects. */
+  giveUp(status: i32): void {
+    this.status = status;
   }
 
   /** Gives up on the device: tears down, records why, and goes Closed. */

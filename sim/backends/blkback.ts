@@ -74,6 +74,13 @@ export interface BlkbackFaults {
   closeAfter?: number;
   /** Flushes and barriers, though offered, are answered BLKIF_RSP_EOPNOTSUPP. */
   refuseFlushes?: boolean;
+  /** Every Nth request is never answered (nor ever cancelled). */
+  neverAnswerEvery?: number;
+  /**
+   * Direct reads map each segment's grant on arrival and fill its page with 0xee around
+   * the segment, then all of it once the request was answered (or failed), then unmap.
+   */
+  scribble?: boolean;
 }
 
 export interface AttachDiskOptions {
@@ -385,7 +392,12 @@ export class Blkback implements Watcher {
       this.setState(XenbusStateClosing);
       return;
     }
+    if (this.faults.scribble && op === BLKIF_OP_READ) {
+      const count = req.getUint8(blkif_request.nr_segments.offset);
+      if (count <= BLKIF_MAX_SEGMENTS_PER_REQUEST) for (const seg of directSegments(req, count)) this.scribble(seg);
+    }
     if (errorEvery && n % errorEvery === 0) return this.complete(id, op, () => BLKIF_RSP_ERROR);
+    if (this.faults.neverAnswerEvery && n % this.faults.neverAnswerEvery === 0) return;
     const f = this.features;
     switch (op) {
       case BLKIF_OP_READ:
@@ -561,6 +573,18 @@ export class Blkback implements Watcher {
       return true;
     }
     return this.sim.grants.copyTo(this.domain.domid, gref, offset, data) === GNTST_okay;
+  }
+
+  /** The `scribble` fault on one segment of a read. */
+  private scribble(seg: Segment): void {
+    const { status, mapping } = this.sim.grants.map(this.domain.domid, seg.gref, false);
+    if (status !== GNTST_okay || !mapping) return;
+    mapping.bytes().fill(0xee, 0, seg.firstSect * SECTOR);
+    mapping.bytes().fill(0xee, (seg.lastSect + 1) * SECTOR);
+    this.sim.after(BigInt(this.latency[1]) + 1_000_000n, () => {
+      mapping.bytes().fill(0xee);
+      this.sim.grants.unmap(mapping.handle);
+    });
   }
 
   /** Answers at a seeded virtual time; `finish` does the rest of the work then and returns the status. */

@@ -52,7 +52,8 @@ export type Misbehaviour =
   | "tx-bad-id" // a tx response with an id never sent
   | "tx-error" // a tx status of NETIF_RSP_ERROR (frame dropped)
   | "tx-overflow"
-  | "drop-notify"; // responses pushed without the notification
+  | "drop-notify" // responses pushed without the notification
+  | "hold-rx-grants"; // on connecting, every posted rx buffer's grant mapped and kept till the guest ends
 
 /** The frontend's keys netback reads (io/netif.h), recorded for tests. */
 const PUBLISHED = [
@@ -97,6 +98,8 @@ export class Netback implements BridgePort {
   };
   private send: (frame: Uint8Array) => void = () => {};
   private mappings: GrantMapping[] = [];
+  /** Grants mapped by "hold-rx-grants", unmapped only when the guest ends. */
+  private held: GrantMapping[] = [];
   private ports: number[] = [];
   private txRing?: BackRing;
   private rxRing?: BackRing;
@@ -131,6 +134,8 @@ export class Netback implements BridgePort {
   stop(): void {
     this.bridge?.detach(this);
     this.xenbus.stop();
+    for (const m of this.held) this.sim.grants.unmap(m.handle);
+    this.held = [];
   }
 
   /** Makes the next `times` occasions of `kind` go wrong. */
@@ -200,8 +205,19 @@ export class Netback implements BridgePort {
     }
     this.sim.events.onEvent(this.txPort, () => this.kick());
     if (this.split) this.sim.events.onEvent(this.rxPort, () => this.kick());
+    if (this.take("hold-rx-grants")) this.holdRxGrants();
     this.kick();
     return undefined;
+  }
+
+  /** Maps the grant of every rx request on the ring (the frontend posted them before connecting) and keeps it. */
+  private holdRxGrants(): void {
+    const ring = this.rxRing!;
+    const view = ring.view();
+    for (let i = 0; i < ring.size; i++) {
+      const { status, mapping } = this.sim.grants.map(this.domid, view.getUint32(ring.at(i) + netif_rx_request.gref.offset, true), false);
+      if (status === GNTST_okay && mapping) this.held.push(mapping);
+    }
   }
 
   private disconnect(): void {

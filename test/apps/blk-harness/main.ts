@@ -104,6 +104,7 @@ export function main(): i32 {
     return 1;
   }
   disk = new Blkfront(devices[0]);
+  disk.timeoutNs = <u64>arg("timeoutms", 30_000) * MS;
   const rc = disk.connect(monotonicNs() + 10 * NS_PER_SEC);
   if (rc) {
     println(`harness: connect: ${rc}`);
@@ -200,7 +201,7 @@ export function main(): i32 {
   const st = disk.stats;
   if (told.count != expectedTold) mismatches++;
   println(`ops: reads ${reads} writes ${writes} flushes ${flushes} discards ${discards} batches ${batches} failures ${failures} mismatches ${mismatches} told ${told.count}${lost ? " lost" : ""}`);
-  println(`driver: requests ${st.requests} indirect ${st.indirectRequests} errors ${st.errors} badIds ${st.badIds} badOperations ${st.badOperations} overflows ${st.overflows} badStatuses ${st.badStatuses} polled ${st.polled} aborted ${st.aborted} leakedGrants ${st.leakedGrants} connections ${disk.dev.connections} flush ${g.flush ? 1 : 0}`);
+  println(`driver: requests ${st.requests} indirect ${st.indirectRequests} errors ${st.errors} badIds ${st.badIds} badOperations ${st.badOperations} overflows ${st.overflows} badStatuses ${st.badStatuses} polled ${st.polled} aborted ${st.aborted} leakedGrants ${st.leakedGrants} leakedPages ${disk.front.leakedPages} timeouts ${st.timeouts} connections ${disk.dev.connections} flush ${g.flush ? 1 : 0}`);
   for (let c: u64 = 0; c < bytes; c += CHUNK) {
     let known = true;
     for (let s = c / 512; s < (c + CHUNK) / 512 && s < g.sectors; s++) if (unknown[<i32>s]) known = false;

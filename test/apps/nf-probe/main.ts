@@ -35,6 +35,7 @@ export function main(): i32 {
   const e = nic.errors;
   const s = nic.stats();
   println(`errors rxBadId=${e.rxBadId} rxBadOffset=${e.rxBadOffset} rxOversize=${e.rxOversize} rxStatus=${e.rxStatus} rxBadExtra=${e.rxBadExtra} rxBadChecksum=${e.rxBadChecksum} txBadId=${e.txBadId} txStatus=${e.txStatus} ringOverflow=${e.ringOverflow} missedNotifications=${e.missedNotifications}`);
-  println(`stats rx=${s.rxPackets} tx=${s.txPackets} rxErrors=${s.rxErrors} rxDropped=${s.rxDropped} txErrors=${s.txErrors} outside=${guard.outside} broken=${nic.broken} connections=${nic.dev.connections}`);
+  println(`stats rx=${s.rxPackets} tx=${s.txPackets} rxErrors=${s.rxErrors} rxDropped=${s.rxDropped} txErrors=${s.txErrors} outside=${guard.outside} broken=${nic.broken} connections=${nic.dev.connections} leakedPages=${nic.front.leakedPages} status=${nic.dev.status}`);
+  if (nic.dev.status) println(`netfront: ${nic.reason}`);
   return 0;
 }
