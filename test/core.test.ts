@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { appWasm, runApp } from "./helpers/apps.ts";
 import { Simulator, type Domain } from "../sim/index.ts";
+import { expected, PARITY, runParity, simResult, watBytes } from "./xen/parity.ts";
 
 describe("time", () => {
   it("runs hello on virtual time: exact times, far faster than the wall clock", async () => {
@@ -86,28 +87,14 @@ describe("memory", () => {
   }, 180_000);
 });
 
-describe("ending", () => {
-  it("returns main's status", async () => {
-    const run = await runApp("test/apps/crash", { cmdline: "status=7" });
-    expect(run.result).toEqual({ kind: "exit", status: 7 });
-    expect(run.console.endsWith("morgana: exit 7\n")).toBe(true);
-  });
-
-  it("turns a failed assertion into a panic that says where", async () => {
-    const run = await runApp("test/apps/crash", { cmdline: "crash=assert" });
-    expect(run.result).toEqual({ kind: "exit", status: 255 });
-    expect(run.console).toMatch(/morgana: panic: a broken invariant at .*test\/apps\/crash\/main\.ts:\d+:\d+\nmorgana: exit 255\n$/);
-  });
-
-  it("ends a trapping unikernel as a trap", async () => {
-    const kinds: Record<string, string> = { oob: "out-of-bounds", unreachable: "unreachable", divide: "divide-by-zero" };
-    for (const [how, kind] of Object.entries(kinds)) {
-      const run = await runApp("test/apps/crash", { cmdline: `crash=${how}` });
-      expect(run.result?.kind, how).toBe("trap");
-      // The console ends as on Xen, where the boot stub prints the trap's kind.
-      expect(run.console).toBe(`crash=${how}\nmorgana: trap ${kind}\n`);
-    }
-  });
+describe("ending, and the consoles both hosts share (test/xen/parity.ts)", () => {
+  for (const c of PARITY) {
+    it(c.name, async () => {
+      const run = await runParity(c, c.app.endsWith(".wat") ? await watBytes(c.app) : await appWasm(c.app));
+      expect(run.lines).toEqual(expected(c, run.lines));
+      expect(run.result).toMatchObject(simResult(c));
+    });
+  }
 });
 
 describe("event channels between two domains", () => {
