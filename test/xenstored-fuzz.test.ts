@@ -61,7 +61,7 @@ function apply(model: Model, o: Op): string {
 }
 
 /** The errors each kind of caller may get outside dom0's own subtree. */
-const ALLOWED = { dom0: new Set(["ENOENT"]), domU: new Set(["ENOENT", "EACCES", "EQUOTA", "ENOSPC"]) };
+const ALLOWED = { dom0: new Set(["ENOENT"]), domU: new Set(["ENOENT", "EACCES", "ENOSPC"]) };
 
 /** Throws on the first inconsistency (plain checks: this runs after every operation). */
 function checkInvariants(store: Store): void {
