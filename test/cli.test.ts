@@ -64,7 +64,7 @@ describe("morgana run", () => {
     expect(a.stdout).toMatch(/^(read \d: done at \+\d+ ns\n){8}$/);
     expect(b.stdout).toBe(a.stdout);
     expect(c.stdout).not.toBe(a.stdout);
-  });
+  }, 180_000);
 
   it("stops a unikernel that never ends at the wall-clock timeout with 124", async () => {
     const r = await morgana("run", "test/apps/forever", "--timeout", "1");
