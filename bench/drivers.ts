@@ -37,14 +37,14 @@ const NET_FRAMES = 1_000_000;
 const NET_PATHS: NetPath[] = ["bridge", "backend"];
 const DEFAULT_ROUNDS = 3;
 
-function cell(device: DriverCell["device"], workload: string, bytes: number, spans: Span[], received?: number): DriverCell {
+function cell(device: DriverCell["device"], workload: string, bytes: number, spans: Span[], checked: number[]): DriverCell {
   const perCpu = spans.map((s) => (s.ops * 1e9) / s.cpuNs);
   return {
     device, workload, bytes, ops: spans[0].ops,
     runs: spans.map(({ wallNs, cpuNs }) => ({ wallNs, cpuNs })),
     perCpuSecond: { median: median(perCpu), min: Math.min(...perCpu), max: Math.max(...perCpu) },
     perWallSecond: median(spans.map((s) => (s.ops * 1e9) / s.wallNs)),
-    ...(received === undefined ? {} : { received }),
+    checked: Math.min(...checked),
   };
 }
 
@@ -68,13 +68,15 @@ export async function driverBench(opts: DriverBenchOptions): Promise<DriverRepor
       opts.log("driver benchmark: blkfront (building, warming up)");
       await blockRun(Math.max(32, blockOps >> 3), build);
       const blockSpans = new Map<string, Span[]>();
+      const blockChecked = new Map<string, number[]>();
       for (let round = 0; round < opts.rounds; round++) {
         opts.log(`driver benchmark: blkfront, round ${round + 1} of ${opts.rounds}`);
         const run = await blockRun(blockOps, build);
         for (const s of run.spans) blockSpans.set(s.name, [...(blockSpans.get(s.name) ?? []), s]);
+        for (const [name, n] of run.checked) blockChecked.set(name, [...(blockChecked.get(name) ?? []), n]);
         report.backendStats.blkback = run.backend;
       }
-      for (const [name, bytes] of BLOCK_WORKLOADS) report.cells.push(cell("blkfront", name, bytes, blockSpans.get(name)!));
+      for (const [name, bytes] of BLOCK_WORKLOADS) report.cells.push(cell("blkfront", name, bytes, blockSpans.get(name)!, blockChecked.get(name)!));
       report.profiles.push({ name: "blkfront, every workload", summary: (await blockRun(blockOps, build, true)).profile! });
     }
 
@@ -88,7 +90,7 @@ export async function driverBench(opts: DriverBenchOptions): Promise<DriverRepor
           runs.push(await netRun(path, size, frames, build));
         }
         const spans = runs.map((r) => r.span);
-        report.cells.push(cell("netfront", `${path === "bridge" ? "unikernel to unikernel (bridge)" : "to netback alone"}, ${size} B`, size, spans, path === "bridge" ? Math.min(...spans.map((s) => s.ops)) : undefined));
+        report.cells.push(cell("netfront", `${path === "bridge" ? "unikernel to unikernel (bridge)" : "to netback alone"}, ${size} B`, size, spans, runs.map((r) => r.checked)));
         report.backendStats[`netback ${path} ${size}`] = runs.at(-1)!.backend;
         if (size === 64) report.profiles.push({ name: `netfront ${path}, 64 B`, summary: (await netRun(path, size, frames, build, true)).profile! });
       }

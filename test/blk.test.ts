@@ -3,7 +3,7 @@
 // prints is the file's as Node reads it. attachDisk's one-line errors. No heap
 // allocation is reachable from blkfront's request paths, and no Asyncify state
 // from queuing and completing.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import binaryen from "binaryen";
@@ -88,12 +88,9 @@ describe("attachDisk", () => {
     expect(await oneLine(() => attach({ path: join(dir, "new.img"), sizeBytes: 4000, sectorSize: 4096 })))
       .toBe(`disk ${join(dir, "new.img")}: size 4000 must be a positive multiple of the 4096-byte sector`);
     expect(await oneLine(() => attach({ path: odd, sectorSize: 1024 }))).toBe(`disk ${odd}: sector size must be 512 or 4096, not 1024`);
-    if (process.getuid?.() !== 0) {
-      const locked = join(dir, "locked.img");
-      writeFileSync(locked, new Uint8Array(4096));
-      chmodSync(locked, 0o000);
-      expect(await oneLine(() => attach({ path: locked }))).toBe(`disk ${locked}: permission denied`);
-    }
+    // Write-only (0200) for everyone: procfs refuses to read it even to root, so this runs as any user.
+    const locked = "/proc/sys/vm/drop_caches";
+    expect(await oneLine(() => attach({ path: locked, readOnly: true }))).toBe(`disk ${locked}: permission denied`);
   });
 
   it("creates an absent image of the given size", async () => {

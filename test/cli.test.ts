@@ -55,6 +55,17 @@ describe("morgana run", () => {
     expect(r.stdout).toBe("crash=oob\nmorgana: trap out-of-bounds\n");
   });
 
+  it("repeats a run from its --seed: the same console twice for --seed 7, another for --seed 8", async () => {
+    // test/apps/seeded-disk prints when each read completed: blkback draws those latencies from the seed.
+    const run = (seed: string, n: number) =>
+      morgana("run", "test/apps/seeded-disk", "--disk", join(tmp, `seed-${n}.img`), "--disk-size", "1M", "--seed", seed);
+    const [a, b, c] = [await run("7", 1), await run("7", 2), await run("8", 3)];
+    expect(a.code).toBe(0);
+    expect(a.stdout).toMatch(/^(read \d: done at \+\d+ ns\n){8}$/);
+    expect(b.stdout).toBe(a.stdout);
+    expect(c.stdout).not.toBe(a.stdout);
+  }, 180_000);
+
   it("stops a unikernel that never ends at the wall-clock timeout with 124", async () => {
     const r = await morgana("run", "test/apps/forever", "--timeout", "1");
     expect(r.code).toBe(124);

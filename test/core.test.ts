@@ -1,9 +1,30 @@
 // The Morgana core on the simulator, through real unikernels: time and timers,
 // event channels, the console ring, memory under the incremental collector,
 // and how a unikernel ends.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { appWasm, runApp } from "./helpers/apps.ts";
 import { Simulator, type Domain } from "../sim/index.ts";
+import { attachDisk } from "../sim/backends/blkback.ts";
+import { plugXenstore } from "../sim/xenstore/plug.ts";
+import { expected, PARITY, runParity, simResult, watBytes } from "./xen/parity.ts";
+
+/** test/apps/seeded-disk's console on a fresh 1 MiB disk, with the default latencies (20-200 us, seeded). */
+async function seededDisk(seed: number): Promise<string> {
+  const sim = new Simulator({ seed });
+  const xs = plugXenstore(sim);
+  const d = sim.createDomain({ name: "seeded-disk", wasm: await appWasm("test/apps/seeded-disk") });
+  const dir = mkdtempSync(join(tmpdir(), "morgana-seed-"));
+  try {
+    attachDisk(sim, xs, d, { path: join(dir, "disk.img"), sizeBytes: 1 << 20 });
+    await sim.run({ timeoutMs: 30_000 });
+    return d.console;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 describe("time", () => {
   it("runs hello on virtual time: exact times, far faster than the wall clock", async () => {
@@ -20,10 +41,11 @@ describe("time", () => {
     expect(run.sim.now()).toBeGreaterThanOrEqual(3_000_000_000n);
   });
 
-  it("gives the same console for the same seed", async () => {
-    const a = await runApp("test/apps/timers", { seed: 42 });
-    const b = await runApp("test/apps/timers", { seed: 42 });
-    expect(a.console).toBe(b.console);
+  it("gives the same console for the same seed and another for another seed (blkback's latencies are drawn from it)", async () => {
+    const [a, b, c] = [await seededDisk(42), await seededDisk(42), await seededDisk(43)];
+    expect(a).toMatch(/^(read \d: done at \+\d+ ns\n){8}morgana: exit 0\n$/);
+    expect(b).toBe(a);
+    expect(c).not.toBe(a);
   });
 
   it("fires timers in deadline order, equal deadlines in arming order, never a cancelled one", async () => {
@@ -86,28 +108,14 @@ describe("memory", () => {
   }, 180_000);
 });
 
-describe("ending", () => {
-  it("returns main's status", async () => {
-    const run = await runApp("test/apps/crash", { cmdline: "status=7" });
-    expect(run.result).toEqual({ kind: "exit", status: 7 });
-    expect(run.console.endsWith("morgana: exit 7\n")).toBe(true);
-  });
-
-  it("turns a failed assertion into a panic that says where", async () => {
-    const run = await runApp("test/apps/crash", { cmdline: "crash=assert" });
-    expect(run.result).toEqual({ kind: "exit", status: 255 });
-    expect(run.console).toMatch(/morgana: panic: a broken invariant at .*test\/apps\/crash\/main\.ts:\d+:\d+\nmorgana: exit 255\n$/);
-  });
-
-  it("ends a trapping unikernel as a trap", async () => {
-    const kinds: Record<string, string> = { oob: "out-of-bounds", unreachable: "unreachable", divide: "divide-by-zero" };
-    for (const [how, kind] of Object.entries(kinds)) {
-      const run = await runApp("test/apps/crash", { cmdline: `crash=${how}` });
-      expect(run.result?.kind, how).toBe("trap");
-      // The console ends as on Xen, where the boot stub prints the trap's kind.
-      expect(run.console).toBe(`crash=${how}\nmorgana: trap ${kind}\n`);
-    }
-  });
+describe("ending, and the consoles both hosts share (test/xen/parity.ts)", () => {
+  for (const c of PARITY) {
+    it(c.name, async () => {
+      const run = await runParity(c, c.app.endsWith(".wat") ? await watBytes(c.app) : await appWasm(c.app));
+      expect(run.lines).toEqual(expected(c, run.lines));
+      expect(run.result).toMatchObject(simResult(c));
+    });
+  }
 });
 
 describe("event channels between two domains", () => {

@@ -1,6 +1,7 @@
 // A seconds-long smoke run of the driver benchmarks (tsx bench/drivers.ts):
-// blkfront and netfront run every workload on the simulator, the profile
-// folds into its parts, and the report is written.
+// blkfront and netfront run every workload on the simulator with every byte
+// they move checked (a run with a lost or corrupt block or frame throws), the
+// profile folds into its parts, and the report is written.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +20,8 @@ it("runs blkfront and netfront on a sliver of the work and writes the report", a
     "netfront to netback alone, 64 B", "netfront to netback alone, 1514 B",
   ]);
   for (const c of report.cells) expect(c.perCpuSecond.median).toBeGreaterThan(0);
+  // Every read checked against the pattern, every write found in the image, every frame arrived intact.
+  for (const c of report.cells) expect(c.checked, c.workload).toBe(c.ops);
   // Every request of the last timed run reached the backend: 6 workloads of 32.
   expect(report.backendStats.blkback).toMatchObject({ requests: 6 * 32, errors: 0 });
   for (const p of report.profiles) {
@@ -27,5 +30,7 @@ it("runs blkfront and netfront on a sliver of the work and writes the report", a
     expect(p.summary.samples).toBeGreaterThan(0);
   }
   expect(JSON.parse(readFileSync(join(out, "drivers.json"), "utf8")).cells).toHaveLength(10);
-  expect(readFileSync(join(out, "drivers.md"), "utf8")).toContain("| workload | IOPS per CPU-second |");
+  const md = readFileSync(join(out, "drivers.md"), "utf8");
+  expect(md).toContain("| workload | IOPS per CPU-second | IOPS per wall second | MiB/s (CPU) | data checked |");
+  expect(md).toMatch(/\| unikernel to unikernel \(bridge\), 1514 B \|[^\n]*\| (\d+) of \1 \|\n/);
 }, 300_000);

@@ -1,9 +1,9 @@
 // test/apps/xenstore-portable on the simulator, beside a backend that behaves as
-// Linux's xen-netback does with a frontend that publishes no usable ring. Its
-// expected.txt is what the same app printed as a domU of the real-Xen test bed
-// (Xen 4.17, cxenstored, Linux netback, `xl create` with a vif): the simulator
-// must print the same.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+// Linux's xen-netback does with a frontend that publishes no usable ring. It
+// must print test/xenstore-portable.expected.ts, which test/xen/domu.test.ts
+// expects of the same app as a domU of the real-Xen test bed (Xen 4.17,
+// cxenstored, Linux netback, `xl create` with a vif).
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +12,7 @@ import { Simulator } from "../sim/index.ts";
 import { plugXenstore } from "../sim/xenstore/plug.ts";
 import type { Caller, Store, Watch, Watcher } from "../sim/xenstore/store.ts";
 import { bytes, utf8 } from "../sim/xenstore/wire.ts";
+import { XENSTORE_PORTABLE_CONSOLE } from "./xenstore-portable.expected.ts";
 
 let dir: string;
 let wasm: Uint8Array;
@@ -56,7 +57,7 @@ class Netback implements Watcher {
 }
 
 describe("the portable xenstore and xenbus checks", () => {
-  it("print on the simulator what they print on real Xen", async () => {
+  it("print on the simulator what test/xen/domu.test.ts expects on real Xen", async () => {
     const sim = new Simulator();
     const { store, toolstack } = plugXenstore(sim);
     const d = sim.createDomain({ name: "xsportable", wasm });
@@ -66,7 +67,6 @@ describe("the portable xenstore and xenbus checks", () => {
     sim.after(1_000_000n, () => netback.setState(2));
     await sim.run({ timeoutMs: 30_000 });
     expect(d.result).toEqual({ kind: "exit", status: 0 });
-    const expected = readFileSync("test/apps/xenstore-portable/expected.txt", "utf8").trim().split("\n");
-    expect(d.console.trim().split("\n")).toEqual(expected);
+    expect(d.console.trim().split("\n")).toEqual(XENSTORE_PORTABLE_CONSOLE);
   });
 });

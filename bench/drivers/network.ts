@@ -19,8 +19,19 @@ export interface NetRun {
   path: NetPath;
   size: number;
   span: Span;
+  /** Frames that arrived intact and in order at the receiver, or that netback alone took. */
+  checked: number;
   backend: Netback["stats"];
   profile?: ProfileSummary;
+}
+
+/** The receiver's count of intact frames; throws unless all `count` arrived intact and in order. */
+function receiverCount(name: string, lines: string[], count: number): number {
+  const m = lines.map((l) => /^\S+: (\d+) intact and in order, (\d+) not$/.exec(l)).find((x) => x);
+  if (!m) throw new Error(`net-bench ${name}: the receiver did not count`);
+  const [intact, bad] = [Number(m[1]), Number(m[2])];
+  if (intact !== count) throw new Error(`net-bench ${name}: ${count} frames sent, ${intact} arrived intact and in order, ${bad} not, ${count - intact - bad} never`);
+  return intact;
 }
 
 /** Compiled once: every run's domains share the module and V8's optimised code for it. */
@@ -40,7 +51,7 @@ export async function netRun(path: NetPath, size: number, count: number, outDir:
   const guests: Domain[] = [sender];
   const backend = attachNetwork(sim, xs, sender, { bridge, mac: "00:16:3e:00:00:01" });
   if (bridge) {
-    const receiver = sim.createDomain({ name: "net-recv", wasm: await wasm, memoryMiB: 16, cmdline: `role=recv name=${name} count=${count}` });
+    const receiver = sim.createDomain({ name: "net-recv", wasm: await wasm, memoryMiB: 16, cmdline: `role=recv name=${name} count=${count} size=${size}` });
     attachNetwork(sim, xs, receiver, { bridge, mac: peer });
     guests.push(receiver);
   }
@@ -54,5 +65,7 @@ export async function netRun(path: NetPath, size: number, count: number, outDir:
   }
   const span = spans.spans.find((s) => s.name === name);
   if (!span) throw new Error(`net-bench: no timing for ${name}`);
-  return { path, size, span, backend: { ...backend.stats }, profile: summary };
+  const checked = bridge ? receiverCount(name, spans.lines(guests[1]), count) : backend.stats.txFrames;
+  if (checked !== count) throw new Error(`net-bench ${name}: ${count} frames sent, netback took ${checked}`);
+  return { path, size, span, checked, backend: { ...backend.stats }, profile: summary };
 }

@@ -1,10 +1,13 @@
 // Unikernels as dom0 of real Xen 4.17 in QEMU (about a second of boot each):
-// the ABI probe fixture (stub, runtime and sandbox without the core), the
-// core's own checks, examples/hello, and every way of ending badly. Each case
-// checks the console's status line, not only QEMU's exit code.
+// the ABI probe fixture (stub, runtime and sandbox without the core, the same
+// table test/sim-probe.test.ts asserts), the core's timers and the random
+// source (hello, statuses, panics, traps and event channels are in
+// parity.test.ts, beside the simulator). Each case checks the console and
+// QEMU's exit status.
 import { beforeAll, describe, expect, it } from "vitest";
 import { runDom0, type XenResult } from "../../cli/run-xen.ts";
-import { appImage, bootMs, figure, imageBytes, watImage } from "./images.ts";
+import { appImage, figure, watImage } from "./images.ts";
+import { qemuStatus } from "./parity.ts";
 import { PROBE_CASES } from "../fixtures/abi-probe-cases.ts";
 
 const texts = (r: XenResult) => r.console.map((l) => l.text);
@@ -14,9 +17,6 @@ async function boot(image: string, cmdline: string, name: string, cpuFeatures?: 
   figure(`wall time: dom0 ${name}`, result.wallMs, "ms");
   return result;
 }
-
-/** isa-debug-exit: QEMU exits with (code << 1) | 1; the stub writes the status, or 0x7f on a crash. */
-const qemuStatus = (code: number) => ((code << 1) | 1) & 0xff;
 
 describe("the ABI probe as dom0 (test/fixtures/abi-probe.wat)", () => {
   let probe: string;
@@ -35,36 +35,7 @@ describe("the ABI probe as dom0 (test/fixtures/abi-probe.wat)", () => {
   }
 });
 
-describe("examples/hello as dom0", () => {
-  it("prints through console_io, sleeps on real timers and exits 0", async () => {
-    const image = await appImage("examples/hello");
-    figure("image size: examples/hello (.xen, stripped)", imageBytes(image), "bytes");
-    const r = await boot(image, "", "examples/hello");
-    expect(texts(r)[0]).toBe("Hello from Morgana");
-    expect(texts(r).slice(1, 4).map((l) => l.replace(/[\d.]+ s$/, "T s"))).toEqual([
-      "tick 1: system time T s", "tick 2: system time T s", "tick 3: system time T s",
-    ]);
-    expect(texts(r)[4]).toBe("morgana: exit 0");
-    expect(r).toMatchObject({ status: 0, shutdown: "poweroff" });
-    // Three one-second sleeps, on Xen's clock as the host sees it.
-    expect(r.console[3].at - r.console[0].at).toBeGreaterThan(2_500);
-    figure("boot time: Xen's 'Freed init memory' to hello's first line (dom0)", bootMs(r.serial, /^Hello from Morgana$/), "ms");
-  });
-});
-
 describe("the core's own checks as dom0", () => {
-  it("event channels: 1,200 loopback ports, masking, events raised in a handler", async () => {
-    const r = await boot(await appImage("test/apps/evtchn"), "pairs=600", "evtchn");
-    expect(texts(r)[0]).toMatch(/^status of \d+: interdomain to port \d+$/);
-    expect(texts(r).slice(1)).toEqual([
-      "ports 1200: 600 of 600 receivers got exactly one event",
-      "masked: 0 delivered",
-      "unmasked: 1 delivered",
-      "raised in a handler: other port 1, own port 2",
-      "morgana: exit 0",
-    ]);
-  });
-
   it("timers fire in deadline order, a cancelled one never", async () => {
     const r = await boot(await appImage("test/apps/timers"), "", "timers");
     const fired = texts(r).map((l) => /^(\S+) at \+(\d+) ns$/.exec(l)).filter((m) => m !== null);
@@ -72,30 +43,8 @@ describe("the core's own checks as dom0", () => {
     const deadlines = [10e6, 20e6, 20e6, 30e6, 40e6];
     fired.forEach((m, i) => expect(Number(m![2])).toBeGreaterThanOrEqual(deadlines[i]));
     expect(texts(r).at(-1)).toBe("morgana: exit 0");
+    expect(r).toMatchObject({ status: 0, shutdown: "poweroff", qemuStatus: qemuStatus(0) });
   });
-});
-
-describe("ending badly as dom0 (test/apps/crash)", () => {
-  it("returns main's status", async () => {
-    const r = await boot(await appImage("test/apps/crash"), "status=7", "crash status=7");
-    expect(texts(r)).toEqual(["crash=none", "morgana: exit 7"]);
-    expect(r).toMatchObject({ status: 7, shutdown: "crash", qemuStatus: qemuStatus(7) });
-  });
-
-  it("turns a failed assertion into a panic that says where", async () => {
-    const r = await boot(await appImage("test/apps/crash"), "crash=assert", "crash assert");
-    expect(texts(r)[1]).toMatch(/^morgana: panic: a broken invariant at .*test\/apps\/crash\/main\.ts:\d+:\d+$/);
-    expect(texts(r)[2]).toBe("morgana: exit 255");
-    expect(r).toMatchObject({ status: 255, shutdown: "crash" });
-  });
-
-  for (const [how, kind] of [["oob", "out-of-bounds"], ["unreachable", "unreachable"], ["divide", "divide-by-zero"]]) {
-    it(`traps: ${how}`, async () => {
-      const r = await boot(await appImage("test/apps/crash"), `crash=${how}`, `crash ${how}`);
-      expect(texts(r)).toEqual([`crash=${how}`, `morgana: trap ${kind}`]);
-      expect(r).toMatchObject({ status: null, shutdown: "crash" });
-    });
-  }
 });
 
 describe("the random source as dom0 (test/apps/random)", () => {

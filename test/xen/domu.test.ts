@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPO } from "../../cli/build.ts";
 import { runDomUs, type DomUGuest, type XenResult } from "../../cli/run-xen.ts";
+import { XENSTORE_PORTABLE_CONSOLE } from "../xenstore-portable.expected.ts";
 import { appImage, bootMs, figure, watImage } from "./images.ts";
 
 const texts = (r: XenResult) => r.console.map((l) => l.text);
@@ -29,7 +30,11 @@ describe("domUs under the test bed's Linux dom0", () => {
       appImage(dir).then((kernel) => ({ name, kernel, timeoutSeconds, xl: { memoryMiB: 32, cmdline } }));
     const guests = [
       await app("hello", "examples/hello"),
-      { ...(await app("devices", "examples/hello")), files: [disk], xl: { memoryMiB: 32, net: true, disk: "/guests/devices/disk.img" } },
+      {
+        ...(await app("devices", "test/apps/devices", "", 90)), files: [disk], check: join(REPO, "test", "xen", "devices-check.sh"),
+        xl: { memoryMiB: 32, net: true, disk: "/guests/devices/disk.img" },
+      },
+      { ...(await app("xenstore-portable", "test/apps/xenstore-portable", "", 60)), xl: { memoryMiB: 32, net: true } },
       await app("status", "test/apps/crash", "status=7"),
       await app("panic", "test/apps/crash", "crash=panic"),
       await app("oob", "test/apps/crash", "crash=oob"),
@@ -61,9 +66,16 @@ describe("domUs under the test bed's Linux dom0", () => {
     figure("boot time: Xen's 'Freed init memory' to hello's first line (through the Linux dom0)", bootMs(r.serial, /^TESTBED hello: Hello from Morgana$/), "ms");
   });
 
-  it("creates a domU with a vif on the bridge and a loop-backed disk (the hotplug scripts connect both)", () => {
-    expect(texts(result("devices"))[0]).toBe("Hello from Morgana");
-    expect(result("devices")).toMatchObject({ status: 0, shutdown: "poweroff" });
+  it("creates a domU with a vif on the bridge and a loop-backed disk: dom0 sees both backends Connected, hotplugged", () => {
+    expect(texts(result("devices"))).toEqual(["vbd 51712: connected", expect.stringMatching(/^vif: MTU \d+, connected$/), "devices: all connected"]);
+    // XenbusStateConnected (io/xenbus.h), and the hotplug scripts' word for success.
+    expect(result("devices").check).toEqual(["vbd: state 4 hotplug-status connected", "vif: state 4 hotplug-status connected"]);
+    expect(result("devices").shutdown).toBe("destroyed");
+  });
+
+  it("prints the portable xenstore and xenbus checks as the simulator does (test/xenstore-portable.expected.ts)", () => {
+    expect(texts(result("xenstore-portable"))).toEqual(XENSTORE_PORTABLE_CONSOLE);
+    expect(result("xenstore-portable")).toMatchObject({ status: 0, shutdown: "poweroff" });
   });
 
   it("ends with main's status: non-zero is a crash", () => {

@@ -2,6 +2,8 @@
 // against the simulated blkback, one workload after another, each between a
 // "begin NAME" and an "end NAME OPS" line that the host times. A workload keeps
 // its queue depth full: it waits for the oldest request and reissues it.
+// Every read is checked against the disk's pattern; writes carry a second
+// pattern (bench/drivers/block.ts fills the image and checks it afterwards).
 // Command line: ops=N (requests per workload), trusted=1 (Blkfront.trusted: reads
 // from a backend without persistent grants zero-copy rather than bounced).
 import { allocPages, BlockRequest, cmdlineArg, monotonicNs, NS_PER_SEC, println } from "morgana/runtime";
@@ -10,6 +12,10 @@ import { Blkfront, connectBlkfront } from "morgana/drivers/blkfront";
 const SECTOR: u64 = 512;
 const MAX_DEPTH: i32 = 32;
 const MAX_BYTES: u32 = 64 * 1024;
+
+/** The disk's pattern, as bench/drivers/block.ts writes it: the u32 at byte offset o is o ^ PATTERN; writes put o ^ WRITTEN. */
+const PATTERN: u32 = 0x6d6f7267;
+const WRITTEN: u32 = 0x77726974;
 
 let sectors: u64 = 0;
 let seed: u64 = 0x9e3779b97f4a7c15;
@@ -20,6 +26,20 @@ function random(): u64 {
   seed ^= seed >> 7;
   seed ^= seed << 17;
   return seed;
+}
+
+/** The first byte offset of `r`'s buffer that breaks the pattern, or -1. */
+function firstMismatch(r: BlockRequest): i64 {
+  const base = r.sector * SECTOR;
+  for (let i: u32 = 0; i < r.length; i += 4) {
+    if (load<u32>(r.buffer + i) != (<u32>(base + i) ^ PATTERN)) return <i64>(base + i);
+  }
+  return -1;
+}
+
+function fillPattern(r: BlockRequest): void {
+  const base = r.sector * SECTOR;
+  for (let i: u32 = 0; i < r.length; i += 4) store<u32>(r.buffer + i, <u32>(base + i) ^ WRITTEN);
 }
 
 class Workload {
@@ -35,6 +55,7 @@ class Workload {
     r.buffer = buffers + <usize>slot * MAX_BYTES;
     r.length = this.bytes;
     r.completion = null;
+    if (this.op == BlockRequest.WRITE) fillPattern(r);
     const rc = disk.submit(r);
     if (rc) println(`${this.name}: submit: error ${rc}`);
     return rc == 0;
@@ -46,6 +67,7 @@ class Workload {
     for (let i = 0; i < this.depth; i++) requests[i] = new BlockRequest();
     println(`begin ${this.name}`);
     let issued: u32 = 0;
+    let verified: u32 = 0;
     for (let i = 0; i < this.depth && issued < ops; i++, issued++) if (!this.issue(disk, requests[i], i, buffers)) return false;
     for (let done: u32 = 0, i = 0; done < ops; done++, i = (i + 1) % this.depth) {
       const r = requests[i];
@@ -54,12 +76,21 @@ class Workload {
         println(`${this.name}: request at sector ${r.sector}: error ${rc}`);
         return false;
       }
+      if (this.op == BlockRequest.READ) {
+        const bad = firstMismatch(r);
+        if (bad >= 0) {
+          println(`${this.name}: read at sector ${r.sector}: byte ${bad} breaks the pattern`);
+          return false;
+        }
+        verified++;
+      }
       if (issued < ops) {
         if (!this.issue(disk, r, i, buffers)) return false;
         issued++;
       }
     }
     println(`end ${this.name} ${ops}`);
+    if (this.op == BlockRequest.READ) println(`${this.name}: ${verified} reads verified`);
     return true;
   }
 }
