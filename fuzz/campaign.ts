@@ -90,6 +90,8 @@ export interface CampaignOptions {
   smoke: boolean;
   /** Runs only this session seed (a reproduction). */
   only?: number;
+  /** No session starts after this many (the test suite's smoke runs: the same sessions on any machine). */
+  maxSessions?: number;
   progress?: (s: Summary) => void;
 }
 
@@ -104,7 +106,9 @@ export async function campaign(target: Target, opts: CampaignOptions): Promise<S
   let next = 0;
   const more = () => {
     const t = elapsed();
-    return opts.only !== undefined ? next === 0 : t < opts.maxSeconds && (t < opts.seconds || counts.hostile < opts.minHostile);
+    if (opts.only !== undefined) return next === 0;
+    if (opts.maxSessions !== undefined && next >= opts.maxSessions) return false;
+    return t < opts.maxSeconds && (t < opts.seconds || counts.hostile < opts.minHostile);
   };
   const lane = async () => {
     while (more()) {

@@ -2,7 +2,7 @@
 // Asyncify and -O3), no call path from transmit (inlined into the stack's
 // Link#transmit) or any other method of Netfront reaches the GC allocator,
 // except through abort/panic (the domain ends), the device reset after a
-// broken ring (Netfront#overflowed queues it), and the scheduler's timer heap
+// broken ring (Netfront#ringBroken queues it), and the scheduler's timer heap
 // and task queue (which grow only to the most ever pending at once). Nor do
 // those paths carry Asyncify instrumentation.
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -30,7 +30,7 @@ it("transmit and receive reach no allocator and no Asyncify state", async () => 
   const todo = [...roots];
   while (todo.length) {
     const name = todo.pop()!;
-    if (seen.has(name) || /\/(abort|panic)$|Netfront#overflowed$|\/core\/sched\/(armTimer|cancelTimer|defer)$/.test(name)) continue;
+    if (seen.has(name) || /\/(abort|panic)$|Netfront#ringBroken$|\/core\/sched\/(armTimer|cancelTimer|defer)$/.test(name)) continue;
     seen.add(name);
     const body = funcs.get(name);
     if (!body) continue;

@@ -141,7 +141,7 @@ export class Netfront extends Network {
     return this.front.up;
   }
 
-  /** The backend overflowed a ring: nothing flows until the device has been reset (closed and reconnected). */
+  /** The backend broke a ring: nothing flows until the device has been reset (closed and reconnected). */
   get broken(): bool {
     return this.front.broken;
   }
@@ -251,9 +251,10 @@ export class Netfront extends Network {
     armTimer(this.timer, now + WATCHDOG_NS);
   }
 
-  private overflowed(): void {
+  /** The backend broke a ring (an overflow, or a tx id never sent whose request could then never be freed): start over. */
+  private ringBroken(overflow: bool): void {
     if (this.broken) return;
-    this.errors.ringOverflow++;
+    if (overflow) this.errors.ringOverflow++;
     this.front.reset();
   }
 
@@ -262,7 +263,7 @@ export class Netfront extends Network {
     const ring = this.txRing;
     do {
       const ready = ring.checkResponses();
-      if (ready == RING_OVERFLOW) return this.overflowed();
+      if (ready == RING_OVERFLOW) return this.ringBroken(true);
       const base = ring.slotBase();
       const mask = ring.indexMask();
       const size = ring.entrySize;
@@ -276,7 +277,7 @@ export class Netfront extends Network {
         if (id >= NET_TX_RING_SIZE || !unchecked(this.txInFlight[id])) {
           this.errors.txBadId++;
           this.counts.txErrors++;
-          continue;
+          return this.ringBroken(false); // Linux marks the device broken; a reset frees every slot
         }
         unchecked((this.txInFlight[id] = false));
         unchecked((this.txFree[this.txFreeCount++] = <u16>id));
@@ -293,7 +294,7 @@ export class Netfront extends Network {
     const ring = this.rxRing;
     do {
       const ready = ring.checkResponses();
-      if (ready == RING_OVERFLOW) return this.overflowed();
+      if (ready == RING_OVERFLOW) return this.ringBroken(true);
       for (let i = 0; i < ready; i++) this.rxSlot(ring.rspCons++);
       this.refill();
     } while (ring.finalCheckForResponses());

@@ -65,6 +65,11 @@ class FuzzHost implements BridgePort {
     return ethernet(this.guestMac, HOST.mac, 0x0800, ipv4Packet(HOST.ip, GUEST_IP, 17, udpDatagram(HOST.ip, GUEST_IP, 40000, ECHO_PORT, new Uint8Array(size).fill(0x5a))));
   }
 
+  /** A gratuitous ARP (RFC 5227's announcement): repairs a cache that hostile ARP taught a wrong MAC, as ARP itself cannot tell. */
+  announce(): Uint8Array {
+    return ethernet(new Uint8Array(6).fill(0xff), HOST.mac, 0x0806, arpPacket(1, HOST.mac, HOST.ip, new Uint8Array(6), HOST.ip));
+  }
+
   arp(op: number): Uint8Array {
     return ethernet(op === 1 ? new Uint8Array(6).fill(0xff) : this.guestMac, HOST.mac, 0x0806, arpPacket(op, HOST.mac, HOST.ip, op === 1 ? new Uint8Array(6) : this.guestMac, GUEST_IP));
   }
@@ -146,6 +151,7 @@ function session(mode: "frames" | "responses") {
       sim.at(t + gap, () => tick(t + gap));
     };
     sim.at(50n * MS, () => tick(50n * MS));
+    sim.at(calm + 50n * MS, () => host.send(host.announce()));
     for (let i = 0; i < 10; i++) sim.at(calm + 100n * MS + BigInt(i) * 20n * MS, () => host.send(host.ping(i, 56, FINAL_ID)));
     const err = await runSim(sim, 120_000);
     if (verbose.on) console.log(d.console);
