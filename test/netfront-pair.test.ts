@@ -88,6 +88,19 @@ describe("netfront on a simulated bridge", () => {
     expect(backs[1].published["event-channel-tx"]).toBeUndefined();
   });
 
+  it("rx slots too small for a frame: it waits for more buffers, or is dropped if no ring could hold it, and the backend never spins", async () => {
+    // 16-byte slots: a 1514-byte frame takes 95 of 256, an 8972-byte ping's 9014 bytes more than the ring holds.
+    const { domains, backs } = await runBridge([
+      { app: "test/apps/nf-peer", cmdline: "ip=10.77.0.2/24 peers=10.77.0.3", net: { mtu: 9000, rxSlotBytes: 16 } },
+      { app: "test/apps/nf-peer", cmdline: "ip=10.77.0.3/24 peers=10.77.0.2", net: { mtu: 9000 } },
+    ]);
+    expect(domains[0].console).toContain("ping 10.77.0.3 1472 bytes: ok");
+    expect(domains[0].console).toContain("udp echo 10.77.0.3 1472 bytes: ok");
+    expect(domains[0].console).toMatch(/ping 10\.77\.0\.3 8972 bytes: failed/);
+    expect(backs[0].stats.rxDropped).toBeGreaterThan(0);
+    expect(backs[0].stats.protocolErrors).toBe(0);
+  });
+
   it("without feature-sg the MTU stays 1500", async () => {
     const { domains } = await runBridge([
       { app: "test/apps/nf-peer", cmdline: "ip=10.77.0.2/24 peers=10.77.0.3", net: { mtu: 9000, features: { sg: false } } },

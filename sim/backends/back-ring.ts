@@ -75,6 +75,12 @@ export class BackRing {
     this.view().setUint32(RSP_PROD, (this.rspProdPvt + ahead) >>> 0, true);
   }
 
+  /** Asks the frontend to notify at its next request, whatever is still unconsumed (a response waits for more than are posted). */
+  awaitRequests(): void {
+    const h = this.view();
+    h.setUint32(REQ_EVENT, (h.getUint32(REQ_PROD, true) + 1) >>> 0, true);
+  }
+
   /** RING_FINAL_CHECK_FOR_REQUESTS: arms req_event; true if requests arrived meanwhile. */
   finalCheck(): boolean {
     if (this.unconsumed() !== 0) return true;

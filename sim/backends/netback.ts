@@ -398,9 +398,13 @@ export class Netback implements BridgePort {
       let waiting = this.rxQueued > 0 ? ring.unconsumed() : 0;
       if (waiting < 0) return this.fatal();
       const view = ring.view();
+      let stalled = false;
       while (this.rxQueued > 0) {
         const used = this.rxFrame(ring, view, this.rxQueue[this.rxHead], waiting);
-        if (used < 0) break;
+        if (used < 0) {
+          stalled = true;
+          break;
+        }
         waiting -= used;
         this.rxHead = (this.rxHead + 1) % RX_QUEUE_MAX;
         this.rxQueued--;
@@ -411,6 +415,8 @@ export class Netback implements BridgePort {
         if (this.take("rx-overflow")) ring.pushBogusProducer(ring.size + 3);
         else if (ring.pushResponses()) this.notify(this.rxPort);
       }
+      // Posted buffers too few for the frame in hand stay unconsumed: looping on them would spin (issue 12, defect 10).
+      if (stalled) return ring.awaitRequests();
     } while (this.rxQueued > 0 && this.rxRing && ring.finalCheck());
   }
 
@@ -419,6 +425,11 @@ export class Netback implements BridgePort {
     const step = this.rxSlotBytes;
     const pieces = frame.length <= step ? 1 : Math.ceil(frame.length / step);
     if (pieces > 1 && !(this.frontSg && this.features.sg)) {
+      this.stats.rxDropped++;
+      return 0;
+    }
+    if (pieces >= ring.size) {
+      // More slots than the ring holds (with one left for an extra): no posting can ever take it.
       this.stats.rxDropped++;
       return 0;
     }
